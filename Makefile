@@ -1,0 +1,54 @@
+# Two commands on a fresh machine:  make run   ·   make test
+PYTHON ?= python3.11
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+SEED ?= 42
+USERS ?= 1000
+
+.PHONY: run install migrate seed serve test test-all lint format typecheck messages bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+migrate: install
+	$(BIN)/circlemart migrate --noinput
+
+seed: migrate
+	$(BIN)/circlemart seed-demo --seed $(SEED) --users $(USERS)
+
+## make run: venv, install, migrate, demo data, then serve web + worker on http://$(HOST):$(PORT)
+run: seed
+	$(BIN)/circlemart serve --host $(HOST) --port $(PORT)
+
+## make test: the whole suite on the embedded defaults (SQLite, local memory, no broker).
+## Tests needing PostgreSQL/Redis/RabbitMQ/Chromium are listed as deselected unless configured.
+test: install
+	$(BIN)/pytest
+
+lint: install
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench
+	$(BIN)/mypy src
+	$(BIN)/lint-imports
+	$(BIN)/circlemart makemigrations --check --dry-run
+
+format: install
+	$(BIN)/ruff format src tests bench
+	$(BIN)/ruff check --fix src tests bench
+
+messages: install
+	cd src/circlemart && ../../$(BIN)/circlemart makemessages -l zh_Hans --no-obsolete && ../../$(BIN)/circlemart compilemessages
+
+bench: install
+	$(BIN)/python bench/http_floor.py
+
+clean:
+	rm -rf $(VENV) var

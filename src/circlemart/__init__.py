@@ -1,0 +1,3 @@
+"""Circlemart: social e-commerce platform."""
+
+__version__ = "0.1.0"

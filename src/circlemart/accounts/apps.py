@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
+
+
+class AccountsConfig(AppConfig):
+    name = "circlemart.accounts"
+    label = "accounts"
+    verbose_name = _("Accounts")
+
+    def ready(self) -> None:
+        from circlemart.accounts import handlers, roles  # noqa: F401  (registers handlers)
+
+        # Role groups need the permission rows, which Django creates after migrations.
+        post_migrate.connect(roles.sync_roles_after_migrate, sender=self)

@@ -1,0 +1,33 @@
+"""Domain events of the accounts context."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from circlemart.core.events import DomainEvent, register_event
+
+
+@register_event
+@dataclass(frozen=True)
+class UserRegistered(DomainEvent):
+    event_type = "accounts.UserRegistered"
+    aggregate_type = "user"
+
+    user_id: int
+    method: str  # "email" or "phone"
+    language: str = "zh-hans"
+
+    def aggregate_id(self) -> str:
+        return str(self.user_id)
+
+
+@register_event
+@dataclass(frozen=True)
+class UserLoggedOutEverywhere(DomainEvent):
+    event_type = "accounts.UserLoggedOutEverywhere"
+    aggregate_type = "user"
+
+    user_id: int
+
+    def aggregate_id(self) -> str:
+        return str(self.user_id)

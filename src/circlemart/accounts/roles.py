@@ -1,0 +1,40 @@
+"""Roles are Django groups with a fixed permission set; `admin` means superuser.
+
+Each app that adds back-office models adds its permission codenames here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import Group, Permission
+
+from circlemart.accounts.contracts import Role
+
+ROLE_PERMISSIONS: dict[Role, list[str]] = {
+    Role.SHOPPER: [],
+    Role.CREATOR: [],
+    Role.MERCHANT_STAFF: ["accounts.view_user"],
+    Role.MODERATOR: ["accounts.view_user", "accounts.change_user"],
+    Role.ANALYST: ["accounts.view_user"],
+    Role.ADMIN: [],  # superuser: every permission
+}
+
+
+def sync_roles() -> None:
+    """Create the role groups and set exactly their permissions (idempotent)."""
+    for role, codenames in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=role.value)
+        permissions = []
+        for dotted in codenames:
+            app_label, codename = dotted.split(".", 1)
+            permission = Permission.objects.filter(
+                content_type__app_label=app_label, codename=codename
+            ).first()
+            if permission is not None:
+                permissions.append(permission)
+        group.permissions.set(permissions)
+
+
+def sync_roles_after_migrate(**kwargs: Any) -> None:
+    sync_roles()

@@ -1,0 +1,89 @@
+"""Reads of the accounts context, scoped to what the caller may see."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from circlemart.accounts.contracts import Role, UserCard
+from circlemart.accounts.models import Address, ApiToken, User
+from circlemart.accounts.tokens import ACCESS_PREFIX, token_digest
+from circlemart.core import clock
+
+
+def user_by_access_token(token: str) -> User | None:
+    """The live user behind a bearer token, in one query; None for anything stale."""
+    if not token.startswith(ACCESS_PREFIX):
+        return None
+    row = (
+        ApiToken.objects.select_related("user")
+        .filter(
+            digest=token_digest(token),
+            kind=ApiToken.Kind.ACCESS,
+            revoked_at__isnull=True,
+            expires_at__gt=clock.now(),
+        )
+        .first()
+    )
+    if row is None or not row.user.is_active or row.security_stamp != row.user.security_stamp:
+        return None
+    row.user.current_token_family = row.family  # type: ignore[attr-defined]
+    return row.user
+
+
+def user_roles(user: User) -> list[Role]:
+    names = {group.name for group in user.groups.all()}
+    roles = [Role.SHOPPER]
+    roles += [role for role in Role if role != Role.SHOPPER and role.value in names]
+    if user.is_superuser and Role.ADMIN not in roles:
+        roles.append(Role.ADMIN)
+    return roles
+
+
+def user_has_role(user: User, role: Role) -> bool:
+    return role in user_roles(user)
+
+
+def user_card(user: User) -> UserCard:
+    return UserCard(
+        id=user.pk,
+        nickname=user.nickname,
+        avatar_url=user.avatar.url if user.avatar else "",
+        city=user.city,
+    )
+
+
+def user_cards(user_ids: list[int]) -> dict[int, UserCard]:
+    users = User.objects.filter(pk__in=user_ids, is_active=True).only(
+        "id", "nickname", "avatar", "city"
+    )
+    return {user.pk: user_card(user) for user in users}
+
+
+def addresses_of(user: User) -> QuerySet[Address]:
+    return Address.objects.filter(user=user).order_by("-is_default", "-id")
+
+
+def address_of(user: User, address_id: int) -> Address | None:
+    return Address.objects.filter(user=user, pk=address_id).first()
+
+
+def active_user_ids() -> list[int]:
+    return list(User.objects.filter(is_active=True).values_list("id", flat=True))
+
+
+def user_count() -> int:
+    return User.objects.filter(is_active=True).count()
+
+
+def request_principal(request: HttpRequest) -> str | None:
+    """Idempotency scope: the signed-in user, from the session or the bearer token."""
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        return f"user:{user.pk}"
+    header = request.headers.get("Authorization", "")
+    if header.lower().startswith("bearer "):
+        token_user = user_by_access_token(header[7:].strip())
+        if token_user is not None:
+            return f"user:{token_user.pk}"
+    return None

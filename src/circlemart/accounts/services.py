@@ -1,0 +1,731 @@
+"""Writes of the accounts context: registration, login, tokens, profile, addresses, roles."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import io
+import logging
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+import phonenumbers
+from django.conf import settings
+from django.contrib.auth import password_validation
+from django.contrib.auth.hashers import make_password
+from django.contrib.auth.models import Group
+from django.contrib.auth.tokens import default_token_generator
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
+from django.core.mail import send_mail
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.template.loader import render_to_string
+from django.utils.encoding import force_bytes, force_str
+from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from circlemart.accounts import errors
+from circlemart.accounts.contracts import BACK_OFFICE_ROLES, Role, TokenPair
+from circlemart.accounts.events import UserLoggedOutEverywhere, UserRegistered
+from circlemart.accounts.models import Address, ApiToken, OneTimeCode, User, new_security_stamp
+from circlemart.accounts.sms import sms_provider
+from circlemart.accounts.tokens import ACCESS_PREFIX, REFRESH_PREFIX, token_digest
+from circlemart.core import clock, ratelimit
+from circlemart.core.crypto import lookup_digest
+from circlemart.core.errors import (
+    Conflict,
+    DomainError,
+    NotAuthenticated,
+    NotFound,
+    PermissionDenied,
+    RateLimited,
+    ValidationFailed,
+)
+from circlemart.core.events import publish
+from circlemart.core.text import clean_plain_text
+
+logger = logging.getLogger(__name__)
+
+MAX_ADDRESSES = 20
+MAX_INTERESTS = 10
+AVATAR_SIZE = 512
+AVATAR_FORMATS = frozenset({"JPEG", "PNG", "WEBP", "GIF"})
+AVATAR_MAX_PIXELS = 4096 * 4096
+
+
+# --- Input normalisation ---------------------------------------------------------------------
+
+
+def normalize_email(raw: str | None) -> str:
+    email = (raw or "").strip().lower()
+    if not email:
+        raise ValidationFailed(_("This field is required."), code="required", field="email")
+    try:
+        validate_email(email)
+    except DjangoValidationError as exc:
+        raise ValidationFailed(
+            _("Enter a valid email address."), code=errors.INVALID_EMAIL, field="email"
+        ) from exc
+    return email
+
+
+def normalize_phone(raw: str | None, *, field: str = "phone") -> str:
+    """Parse a phone number (default region CN) into E.164, or refuse it."""
+    text = (raw or "").strip()
+    if not text:
+        raise ValidationFailed(_("This field is required."), code="required", field=field)
+    try:
+        number = phonenumbers.parse(text, settings.PHONE_DEFAULT_REGION)
+    except phonenumbers.NumberParseException as exc:
+        raise ValidationFailed(
+            _("Enter a valid mobile phone number."), code=errors.INVALID_PHONE, field=field
+        ) from exc
+    if not phonenumbers.is_valid_number(number):
+        raise ValidationFailed(
+            _("Enter a valid mobile phone number."), code=errors.INVALID_PHONE, field=field
+        )
+    return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+
+
+def check_password_strength(password: str | None, *, user: User | None = None) -> str:
+    if not password:
+        raise ValidationFailed(_("This field is required."), code="required", field="password")
+    try:
+        password_validation.validate_password(password, user=user)
+    except DjangoValidationError as exc:
+        raise ValidationFailed(
+            " ".join(str(message) for message in exc.messages),
+            code=errors.WEAK_PASSWORD,
+            field="password",
+        ) from exc
+    return password
+
+
+def clean_nickname(raw: str | None) -> str:
+    return clean_plain_text(raw, field="nickname", min_length=1, max_length=30, name_like=True)
+
+
+def default_nickname() -> str:
+    return f"{_('User')}{secrets.randbelow(900000) + 100000}"
+
+
+# --- Registration ----------------------------------------------------------------------------
+
+
+def user_register_with_email(
+    *, email: str | None, password: str | None, nickname: str | None = None
+) -> User:
+    """Create an account. A taken email is a 409, whether found first or lost in a race."""
+    address = normalize_email(email)
+    name = clean_nickname(nickname) if nickname else address.split("@", 1)[0][:30]
+    candidate = User(email=address, nickname=name)
+    check_password_strength(password, user=candidate)
+    if User.objects.filter(email=address).exists():
+        raise Conflict(
+            _("An account with this email already exists."),
+            code=errors.EMAIL_TAKEN,
+            field="email",
+        )
+    candidate.set_password(password)
+    try:
+        with transaction.atomic():
+            candidate.save()
+            publish(UserRegistered(user_id=candidate.pk, method="email", language=_language()))
+    except IntegrityError as exc:
+        raise Conflict(
+            _("An account with this email already exists."),
+            code=errors.EMAIL_TAKEN,
+            field="email",
+        ) from exc
+    return candidate
+
+
+def _language() -> str:
+    return get_language() or settings.LANGUAGE_CODE
+
+
+# --- Password login and lockout --------------------------------------------------------------
+
+
+def _invalid_credentials() -> DomainError:
+    return NotAuthenticated(
+        _("Email or password is incorrect."), code=errors.INVALID_CREDENTIALS, field="password"
+    )
+
+
+def _locked(user: User) -> RateLimited:
+    assert user.locked_until is not None
+    seconds = max(int((user.locked_until - clock.now()).total_seconds()), 1)
+    minutes = (seconds + 59) // 60
+    return RateLimited(
+        _("Too many failed sign-in attempts. The account is locked for %(minutes)d more minute(s).")
+        % {"minutes": minutes},
+        retry_after=seconds,
+        code=errors.ACCOUNT_LOCKED,
+        field="email",
+    )
+
+
+def _record_failed_login(user: User) -> None:
+    """Count a failure atomically; the threshold-th failure locks the account."""
+    User.objects.filter(pk=user.pk).update(failed_login_count=F("failed_login_count") + 1)
+    count = User.objects.values_list("failed_login_count", flat=True).get(pk=user.pk)
+    if count >= settings.LOGIN_LOCKOUT_THRESHOLD:
+        until = clock.now() + timedelta(minutes=settings.LOGIN_LOCKOUT_MINUTES)
+        User.objects.filter(pk=user.pk).update(locked_until=until, failed_login_count=0)
+        logger.warning("account locked after failed sign-ins", extra={"user_id": user.pk})
+
+
+def user_authenticate_password(*, email: str | None, password: str | None, ip: str) -> User:
+    """Email + password. Wrong passwords count towards a temporary lockout of the account."""
+    ratelimit.hit(f"login:ip:{ip}", limit=30, window=300, field="email")
+    address = (email or "").strip().lower()
+    if not address or not password:
+        field = "email" if not address else "password"
+        raise ValidationFailed(_("This field is required."), code="required", field=field)
+    user = User.objects.filter(email=address).first()
+    if user is None:
+        make_password(password)  # same cost as a real check: no account probing by timing
+        raise _invalid_credentials()
+    if user.locked_until and user.locked_until > clock.now():
+        raise _locked(user)
+    if not user.check_password(password) or not user.is_active:
+        _record_failed_login(user)
+        user.refresh_from_db(fields=["locked_until"])
+        if user.locked_until and user.locked_until > clock.now():
+            raise _locked(user)
+        raise _invalid_credentials()
+    User.objects.filter(pk=user.pk).update(
+        failed_login_count=0, locked_until=None, last_login=clock.now()
+    )
+    return user
+
+
+# --- Phone + one-time code -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CodeSent:
+    expires_in: int
+    resend_after: int
+
+
+def _code_digest(code: str, phone_digest: str) -> str:
+    key = f"{settings.SECRET_KEY}:otp:{phone_digest}".encode()
+    return hmac.new(key, code.encode(), hashlib.sha256).hexdigest()
+
+
+def otp_request(*, phone: str | None, ip: str) -> CodeSent:
+    """Send a 6-digit sign-in code by SMS. One per minute per phone, bounded per day and IP."""
+    number = normalize_phone(phone)
+    digest = lookup_digest(number)
+    ratelimit.hit(f"otp:ip:{ip}", limit=20, window=3600, field="phone")
+    ratelimit.hit(f"otp:phone:{digest}", limit=1, window=settings.OTP_RESEND_SECONDS, field="phone")
+    ratelimit.hit(f"otp:phone-day:{digest}", limit=10, window=86400, field="phone")
+    code = f"{secrets.randbelow(1_000_000):06d}"
+    now = clock.now()
+    with transaction.atomic():
+        OneTimeCode.objects.filter(phone_digest=digest, used_at__isnull=True).update(used_at=now)
+        row = OneTimeCode.objects.create(
+            phone_digest=digest,
+            code_digest=_code_digest(code, digest),
+            created_at=now,
+            expires_at=now + timedelta(seconds=settings.OTP_TTL_SECONDS),
+        )
+    minutes = settings.OTP_TTL_SECONDS // 60
+    text = _("Your Circlemart code is %(code)s. It expires in %(minutes)d minutes.") % {
+        "code": code,
+        "minutes": minutes,
+    }
+    try:
+        sms_provider().send(phone=number, text=text)
+    except Exception:
+        OneTimeCode.objects.filter(pk=row.pk).delete()  # never leave a code nobody received
+        raise
+    return CodeSent(expires_in=settings.OTP_TTL_SECONDS, resend_after=settings.OTP_RESEND_SECONDS)
+
+
+def _consume_code(*, digest: str, code: str) -> None:
+    now = clock.now()
+    row = (
+        OneTimeCode.objects.filter(phone_digest=digest, used_at__isnull=True)
+        .order_by("-created_at")
+        .first()
+    )
+    if row is None or row.expires_at <= now or row.attempts >= settings.OTP_MAX_ATTEMPTS:
+        raise ValidationFailed(
+            _("The code has expired. Request a new one."), code=errors.CODE_EXPIRED, field="code"
+        )
+    if not hmac.compare_digest(row.code_digest, _code_digest(code, digest)):
+        OneTimeCode.objects.filter(pk=row.pk).update(attempts=F("attempts") + 1)
+        raise ValidationFailed(_("The code is incorrect."), code=errors.CODE_INVALID, field="code")
+    # Conditional update: two simultaneous correct submissions use the code once.
+    used = OneTimeCode.objects.filter(pk=row.pk, used_at__isnull=True).update(used_at=now)
+    if not used:
+        raise ValidationFailed(
+            _("The code has expired. Request a new one."), code=errors.CODE_EXPIRED, field="code"
+        )
+
+
+def user_login_with_otp(*, phone: str | None, code: str | None, ip: str) -> tuple[User, bool]:
+    """Sign in (or sign up, first time) with a phone and its code. Returns (user, created)."""
+    number = normalize_phone(phone)
+    digest = lookup_digest(number)
+    entered = (code or "").strip()
+    if not entered.isdigit() or len(entered) != 6:
+        raise ValidationFailed(_("Enter the 6-digit code."), code=errors.CODE_INVALID, field="code")
+    ratelimit.hit(f"otp-verify:ip:{ip}", limit=30, window=300, field="code")
+    _consume_code(digest=digest, code=entered)
+    user = User.objects.filter(phone_digest=digest).first()
+    if user is not None:
+        if not user.is_active:
+            raise NotAuthenticated(_("This account is disabled."), code="account_disabled")
+        User.objects.filter(pk=user.pk).update(last_login=clock.now())
+        return user, False
+    try:
+        with transaction.atomic():
+            user = User(phone=number, phone_digest=digest, nickname=default_nickname())
+            user.set_unusable_password()
+            user.save()
+            publish(UserRegistered(user_id=user.pk, method="phone", language=_language()))
+    except IntegrityError:
+        # Lost a race with another sign-up of the same phone: that account is ours too.
+        return User.objects.get(phone_digest=digest), False
+    return user, True
+
+
+# --- API tokens ------------------------------------------------------------------------------
+
+
+def _issue_pair(*, user: User, family: uuid.UUID, user_agent: str) -> TokenPair:
+    now = clock.now()
+    access = ACCESS_PREFIX + secrets.token_urlsafe(32)
+    refresh = REFRESH_PREFIX + secrets.token_urlsafe(32)
+    access_ttl = timedelta(minutes=settings.ACCESS_TOKEN_MINUTES)
+    refresh_ttl = timedelta(days=settings.REFRESH_TOKEN_DAYS)
+    common = {
+        "user": user,
+        "family": family,
+        "security_stamp": user.security_stamp,
+        "user_agent": user_agent[:200],
+    }
+    ApiToken.objects.bulk_create(
+        [
+            ApiToken(
+                kind=ApiToken.Kind.ACCESS,
+                digest=token_digest(access),
+                expires_at=now + access_ttl,
+                **common,
+            ),
+            ApiToken(
+                kind=ApiToken.Kind.REFRESH,
+                digest=token_digest(refresh),
+                expires_at=now + refresh_ttl,
+                **common,
+            ),
+        ]
+    )
+    return TokenPair(
+        access_token=access,
+        refresh_token=refresh,
+        access_expires_in=int(access_ttl.total_seconds()),
+        refresh_expires_in=int(refresh_ttl.total_seconds()),
+    )
+
+
+def token_pair_issue(*, user: User, user_agent: str = "") -> TokenPair:
+    return _issue_pair(user=user, family=uuid.uuid4(), user_agent=user_agent)
+
+
+def _token_invalid() -> NotAuthenticated:
+    return NotAuthenticated(
+        _("The token is invalid or has expired."), code=errors.TOKEN_INVALID, field="refresh_token"
+    )
+
+
+def token_refresh(*, refresh_token: str | None, user_agent: str = "") -> TokenPair:
+    """Rotate a refresh token. Presenting an already rotated one revokes its whole family."""
+    if not refresh_token or not refresh_token.startswith(REFRESH_PREFIX):
+        raise _token_invalid()
+    now = clock.now()
+    reused_family: uuid.UUID | None = None
+    with transaction.atomic():
+        row = (
+            ApiToken.objects.select_for_update()
+            .select_related("user")
+            .filter(digest=token_digest(refresh_token), kind=ApiToken.Kind.REFRESH)
+            .first()
+        )
+        if row is None or row.revoked_at is not None:
+            raise _token_invalid()
+        if row.rotated_at is not None:
+            reused_family = row.family
+            ApiToken.objects.filter(family=row.family, revoked_at__isnull=True).update(
+                revoked_at=now
+            )
+        elif (
+            row.expires_at <= now
+            or not row.user.is_active
+            or row.security_stamp != row.user.security_stamp
+        ):
+            raise _token_invalid()
+        else:
+            ApiToken.objects.filter(pk=row.pk).update(rotated_at=now)
+            return _issue_pair(user=row.user, family=row.family, user_agent=user_agent)
+    logger.warning("refresh token reused; family revoked", extra={"family": str(reused_family)})
+    raise NotAuthenticated(
+        _("This refresh token was already used. Sign in again."),
+        code=errors.TOKEN_REUSED,
+        field="refresh_token",
+    )
+
+
+def token_revoke(*, user: User, token: str) -> None:
+    """Revoke one of the caller's tokens; revoking either half of a login ends that login."""
+    row = ApiToken.objects.filter(digest=token_digest(token or ""), user=user).first()
+    if row is None:
+        raise NotFound(_("Token not found."), code=errors.TOKEN_INVALID, field="token")
+    ApiToken.objects.filter(family=row.family, revoked_at__isnull=True).update(
+        revoked_at=clock.now()
+    )
+
+
+def user_logout_everywhere(*, user: User) -> None:
+    """End every session and token of the user (sessions check the rotated stamp)."""
+    with transaction.atomic():
+        stamp = new_security_stamp()
+        User.objects.filter(pk=user.pk).update(security_stamp=stamp)
+        ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=clock.now())
+        publish(UserLoggedOutEverywhere(user_id=user.pk))
+    user.security_stamp = stamp
+
+
+# --- Passwords -------------------------------------------------------------------------------
+
+
+def password_change(*, user: User, old_password: str | None, new_password: str | None) -> None:
+    if not user.check_password(old_password or ""):
+        raise ValidationFailed(
+            _("The current password is incorrect."),
+            code=errors.INVALID_CREDENTIALS,
+            field="old_password",
+        )
+    _set_password_and_sign_out_others(user=user, password=new_password, field="new_password")
+
+
+def _set_password_and_sign_out_others(*, user: User, password: str | None, field: str) -> None:
+    try:
+        check_password_strength(password, user=user)
+    except ValidationFailed as exc:
+        exc.field = field
+        raise
+    with transaction.atomic():
+        user.set_password(password)
+        user.security_stamp = new_security_stamp()
+        user.failed_login_count = 0
+        user.locked_until = None
+        user.save(
+            update_fields=["password", "security_stamp", "failed_login_count", "locked_until"]
+        )
+        ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=clock.now())
+
+
+def password_reset_request(*, email: str | None, ip: str) -> None:
+    """Email a reset link if the account exists. The answer is the same either way."""
+    address = normalize_email(email)
+    ratelimit.hit(f"reset:ip:{ip}", limit=10, window=3600, field="email")
+    ratelimit.hit(f"reset:email:{address}", limit=3, window=3600, field="email")
+    user = User.objects.filter(email=address, is_active=True).first()
+    if user is None:
+        return
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    token = default_token_generator.make_token(user)
+    context = {
+        "user": user,
+        "reset_url": f"{settings.SITE_URL}/accounts/password/reset/{uid}/{token}/",
+        "minutes": settings.PASSWORD_RESET_TIMEOUT // 60,
+    }
+    send_mail(
+        subject=_("Reset your Circlemart password"),
+        message=render_to_string("accounts/email/password_reset.txt", context),
+        from_email=None,
+        recipient_list=[address],
+    )
+
+
+def password_reset_user(*, uidb64: str, token: str) -> User:
+    """The user a reset link belongs to, if the link is still valid."""
+    try:
+        user_id = int(force_str(urlsafe_base64_decode(uidb64)))
+    except (ValueError, TypeError, OverflowError) as exc:
+        raise _reset_link_invalid() from exc
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if user is None or not default_token_generator.check_token(user, token):
+        raise _reset_link_invalid()
+    return user
+
+
+def _reset_link_invalid() -> ValidationFailed:
+    return ValidationFailed(
+        _("This reset link is invalid or has already been used."),
+        code=errors.RESET_LINK_INVALID,
+        field="token",
+    )
+
+
+def password_reset_confirm(*, uidb64: str, token: str, new_password: str | None) -> User:
+    user = password_reset_user(uidb64=uidb64, token=token)
+    _set_password_and_sign_out_others(user=user, password=new_password, field="new_password")
+    return user
+
+
+# --- Profile ---------------------------------------------------------------------------------
+
+
+def _clean_interests(raw: list[str] | None) -> list[str]:
+    tags: list[str] = []
+    for item in raw or []:
+        tag = clean_plain_text(item, field="interests", max_length=20, name_like=True)
+        if tag and tag not in tags:
+            tags.append(tag)
+    if len(tags) > MAX_INTERESTS:
+        raise ValidationFailed(
+            _("Choose at most %(count)d interests.") % {"count": MAX_INTERESTS},
+            code="too_many",
+            field="interests",
+        )
+    return tags
+
+
+def profile_update(
+    *,
+    user: User,
+    nickname: str | None = None,
+    bio: str | None = None,
+    city: str | None = None,
+    gender: str | None = None,
+    age_range: str | None = None,
+    interests: list[str] | None = None,
+) -> User:
+    """Change only the fields given; validate all of them before writing any."""
+    changes: dict[str, object] = {}
+    if nickname is not None:
+        changes["nickname"] = clean_nickname(nickname)
+    if bio is not None:
+        changes["bio"] = clean_plain_text(bio, field="bio", max_length=200, multiline=True)
+    if city is not None:
+        changes["city"] = clean_plain_text(city, field="city", max_length=60, name_like=True)
+    if gender is not None:
+        if gender not in User.Gender.values:
+            raise ValidationFailed(_("Choose a valid option."), code="invalid", field="gender")
+        changes["gender"] = gender
+    if age_range is not None:
+        if age_range not in User.AgeRange.values:
+            raise ValidationFailed(_("Choose a valid option."), code="invalid", field="age_range")
+        changes["age_range"] = age_range
+    if interests is not None:
+        changes["interests"] = _clean_interests(interests)
+    for name, value in changes.items():
+        setattr(user, name, value)
+    if changes:
+        user.save(update_fields=list(changes))
+    return user
+
+
+def _avatar_error(message: str, code: str) -> ValidationFailed:
+    return ValidationFailed(message, code=code, field="avatar")
+
+
+def avatar_set(*, user: User, upload: UploadedFile | None) -> User:
+    """Check size and real image type, strip metadata, square-crop to 512 px WebP."""
+    if upload is None:
+        raise _avatar_error(_("Choose an image to upload."), "required")
+    if upload.size is None or upload.size > settings.AVATAR_MAX_BYTES:
+        limit_mb = settings.AVATAR_MAX_BYTES / (1024 * 1024)
+        raise _avatar_error(
+            _("The image is too large (maximum %(size).0f MB).") % {"size": limit_mb},
+            errors.AVATAR_TOO_LARGE,
+        )
+    try:
+        with Image.open(upload) as probe:
+            image_format = probe.format
+            width, height = probe.size
+            if image_format not in AVATAR_FORMATS or width * height > AVATAR_MAX_PIXELS:
+                raise _avatar_error(
+                    _("Upload a JPEG, PNG, WebP or GIF image up to 4096×4096 pixels."),
+                    errors.AVATAR_INVALID,
+                )
+            probe.load()
+            picture = ImageOps.exif_transpose(probe).convert("RGB")
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
+        raise _avatar_error(
+            _("Upload a JPEG, PNG, WebP or GIF image up to 4096×4096 pixels."),
+            errors.AVATAR_INVALID,
+        ) from exc
+    picture = ImageOps.fit(picture, (AVATAR_SIZE, AVATAR_SIZE), Image.Resampling.LANCZOS)
+    buffer = io.BytesIO()
+    picture.save(buffer, format="WEBP", quality=85)
+    previous = user.avatar.name if user.avatar else ""
+    user.avatar.save("avatar.webp", ContentFile(buffer.getvalue()), save=False)
+    user.save(update_fields=["avatar"])
+    if previous:
+        storage = user.avatar.storage
+        transaction.on_commit(lambda: storage.delete(previous))
+    return user
+
+
+# --- Addresses -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AddressInput:
+    recipient: str
+    phone: str
+    province: str
+    city: str
+    detail: str
+    district: str = ""
+    postal_code: str = ""
+    label: str = ""
+    is_default: bool = False
+
+
+def _clean_address(data: AddressInput) -> dict[str, object]:
+    postal_code = (data.postal_code or "").strip()
+    if postal_code and (not postal_code.isalnum() or len(postal_code) > 12):
+        raise ValidationFailed(_("Enter a valid postal code."), code="invalid", field="postal_code")
+    return {
+        "recipient": clean_plain_text(
+            data.recipient, field="recipient", min_length=1, max_length=40, name_like=True
+        ),
+        "phone": normalize_phone(data.phone),
+        "province": clean_plain_text(data.province, field="province", min_length=1, max_length=40),
+        "city": clean_plain_text(data.city, field="city", min_length=1, max_length=40),
+        "district": clean_plain_text(data.district, field="district", max_length=40),
+        "detail": clean_plain_text(data.detail, field="detail", min_length=2, max_length=200),
+        "postal_code": postal_code,
+        "label": clean_plain_text(data.label, field="label", max_length=20),
+    }
+
+
+def _lock_user_row(user: User) -> None:
+    """Serialises address changes of one user (default flag, count limit)."""
+    User.objects.select_for_update().filter(pk=user.pk).values_list("pk", flat=True).get()
+
+
+def address_create(*, user: User, data: AddressInput) -> Address:
+    fields = _clean_address(data)
+    with transaction.atomic():
+        _lock_user_row(user)
+        existing = Address.objects.filter(user=user).count()
+        if existing >= MAX_ADDRESSES:
+            raise ValidationFailed(
+                _("You can save at most %(count)d addresses.") % {"count": MAX_ADDRESSES},
+                code=errors.ADDRESS_LIMIT,
+                field="address",
+            )
+        make_default = data.is_default or existing == 0
+        if make_default:
+            Address.objects.filter(user=user, is_default=True).update(is_default=False)
+        return Address.objects.create(user=user, is_default=make_default, **fields)
+
+
+def _own_address(*, user: User, address_id: int) -> Address:
+    address = Address.objects.filter(pk=address_id, user=user).first()
+    if address is None:
+        raise NotFound(_("Address not found."), field="address_id")
+    return address
+
+
+def address_update(*, user: User, address_id: int, data: AddressInput) -> Address:
+    fields = _clean_address(data)
+    with transaction.atomic():
+        _lock_user_row(user)
+        address = _own_address(user=user, address_id=address_id)
+        if data.is_default and not address.is_default:
+            Address.objects.filter(user=user, is_default=True).update(is_default=False)
+            fields["is_default"] = True
+        for name, value in fields.items():
+            setattr(address, name, value)
+        address.save()
+        return address
+
+
+def address_set_default(*, user: User, address_id: int) -> Address:
+    with transaction.atomic():
+        _lock_user_row(user)
+        address = _own_address(user=user, address_id=address_id)
+        Address.objects.filter(user=user, is_default=True).exclude(pk=address.pk).update(
+            is_default=False
+        )
+        Address.objects.filter(pk=address.pk).update(is_default=True)
+        address.is_default = True
+        return address
+
+
+def address_delete(*, user: User, address_id: int) -> None:
+    """Deleting the default promotes the newest remaining address."""
+    with transaction.atomic():
+        _lock_user_row(user)
+        address = _own_address(user=user, address_id=address_id)
+        was_default = address.is_default
+        address.delete()
+        if was_default:
+            newest = Address.objects.filter(user=user).order_by("-id").first()
+            if newest is not None:
+                Address.objects.filter(pk=newest.pk).update(is_default=True)
+
+
+# --- Roles -----------------------------------------------------------------------------------
+
+
+def _require_admin(actor: User) -> None:
+    if not (actor.is_active and actor.is_superuser):
+        raise PermissionDenied(_("Only administrators can change roles."))
+
+
+def _refresh_staff_flags(user: User) -> None:
+    names = set(user.groups.values_list("name", flat=True))
+    user.is_superuser = Role.ADMIN.value in names
+    user.is_staff = user.is_superuser or bool(names & {role.value for role in BACK_OFFICE_ROLES})
+    user.save(update_fields=["is_staff", "is_superuser"])
+
+
+def role_grant(*, actor: User, user: User, role: Role) -> None:
+    _require_admin(actor)
+    if role == Role.SHOPPER:
+        return  # everyone is a shopper
+    with transaction.atomic():
+        user.groups.add(Group.objects.get(name=role.value))
+        _refresh_staff_flags(user)
+
+
+def role_revoke(*, actor: User, user: User, role: Role) -> None:
+    _require_admin(actor)
+    if role == Role.ADMIN and actor.pk == user.pk:
+        raise Conflict(_("You cannot remove your own admin role."), code="last_admin")
+    with transaction.atomic():
+        user.groups.remove(*Group.objects.filter(name=role.value))
+        _refresh_staff_flags(user)
+
+
+def admin_account_ensure(*, email: str | None, password: str | None) -> User:
+    """`circlemart createadmin`: create the administrator, or reset its password and role."""
+    address = normalize_email(email)
+    user = User.objects.filter(email=address).first()
+    candidate = user or User(email=address, nickname="admin")
+    check_password_strength(password, user=candidate)
+    with transaction.atomic():
+        candidate.set_password(password)
+        candidate.is_active = True
+        candidate.save()
+        candidate.groups.add(Group.objects.get_or_create(name=Role.ADMIN.value)[0])
+        _refresh_staff_flags(candidate)
+    return candidate

@@ -1,0 +1,23 @@
+"""The versioned JSON API: /api/v1/, documented at /api/docs (OpenAPI 3)."""
+
+from __future__ import annotations
+
+from ninja import NinjaAPI
+
+from circlemart.accounts.api import auth_router, me_router
+from circlemart.core import problems
+
+api = NinjaAPI(
+    title="Circlemart API",
+    version="1",
+    description=(
+        "Social e-commerce API. Authenticate with `Authorization: Bearer <access token>` "
+        'from `POST /api/v1/auth/login`. Errors are `{"error": {"code", "message", '
+        '"field"}}` with a 4xx status. Send `Idempotency-Key` on writes to make retries safe.'
+    ),
+    urls_namespace="api-v1",
+    docs_url="/docs",
+)
+problems.install(api)
+api.add_router("/auth/", auth_router, tags=["auth"])
+api.add_router("/me", me_router, tags=["me"])

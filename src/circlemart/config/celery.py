@@ -1,0 +1,25 @@
+"""The Celery app. With CELERY_BROKER_URL (amqp:// or redis://) it uses that broker; without
+it, an embedded broker: kombu's filesystem transport under the data dir, which the worker that
+`circlemart serve` starts beside the web server consumes. Tasks really run in that worker.
+
+Configuration is read lazily (celery_settings) so importing this module never touches Django
+settings; `circlemart.config` imports it so every process sends tasks through this app.
+"""
+
+from __future__ import annotations
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "circlemart.config.settings")
+
+app = Celery("circlemart")
+app.config_from_object("circlemart.config.celery_settings")
+app.autodiscover_tasks(["circlemart.core", "circlemart.accounts", "circlemart.social"])
+
+
+def is_embedded_broker() -> bool:
+    from django.conf import settings
+
+    return not settings.CELERY_BROKER_URL

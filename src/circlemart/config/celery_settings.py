@@ -1,0 +1,47 @@
+"""Celery configuration derived from the Django settings (loaded on first use)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+
+
+def embedded_broker_options(root: Path) -> dict[str, Any]:
+    queue = root / "queue"
+    processed = root / "processed"
+    queue.mkdir(parents=True, exist_ok=True)
+    processed.mkdir(parents=True, exist_ok=True)
+    return {
+        "data_folder_in": str(queue),
+        "data_folder_out": str(queue),
+        "processed_folder": str(processed),
+        "store_processed": False,
+    }
+
+
+task_always_eager = settings.CELERY_TASK_ALWAYS_EAGER
+task_eager_propagates = True
+task_ignore_result = True
+task_acks_late = True
+task_reject_on_worker_lost = True
+worker_prefetch_multiplier = 1
+task_time_limit = 300
+task_soft_time_limit = 240
+broker_connection_retry_on_startup = True
+broker_connection_timeout = 4
+timezone = settings.TIME_ZONE
+beat_schedule = {
+    "outbox-sweep": {"task": "core.relay_outbox", "schedule": float(settings.OUTBOX_SWEEP_SECONDS)},
+    "idempotency-purge": {"task": "core.purge_idempotency_records", "schedule": 3600.0},
+}
+beat_schedule_filename = str(settings.DATA_DIR / "celerybeat-schedule")
+
+if settings.CELERY_BROKER_URL:
+    broker_url = settings.CELERY_BROKER_URL
+else:
+    broker_url = "filesystem://localhost/"
+    broker_transport_options = embedded_broker_options(settings.CELERY_EMBEDDED_BROKER_DIR)
+    # The filesystem transport has no fan-out exchange for remote control.
+    worker_enable_remote_control = False

@@ -1,0 +1,183 @@
+"""Domain events and the transactional outbox.
+
+`publish` writes the event row inside the caller's transaction; after commit a relay (Celery
+task, plus a periodic sweep) hands each event to its handlers at least once, in order per
+aggregate. A handler runs in the same savepoint as its receipt row, so a redelivered event is
+skipped by every handler that already applied it: handlers are idempotent by event id.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import uuid
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, ClassVar, TypeVar
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Exists, OuterRef
+
+from circlemart.core import clock
+from circlemart.core.models import HandlerReceipt, OutboxEvent
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class DomainEvent:
+    """Base for events. Subclasses are frozen dataclasses of JSON-friendly fields."""
+
+    event_type: ClassVar[str]
+    aggregate_type: ClassVar[str]
+
+    def aggregate_id(self) -> str:
+        raise NotImplementedError
+
+    def payload(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+@dataclass(frozen=True)
+class DeliveredEvent:
+    """What a handler receives: the event plus its identity in the outbox."""
+
+    event_id: uuid.UUID
+    occurred_at: datetime
+    event: DomainEvent
+
+
+E = TypeVar("E", bound=DomainEvent)
+Handler = Callable[[DeliveredEvent], None]
+
+_event_types: dict[str, type[DomainEvent]] = {}
+_handlers: dict[str, list[tuple[str, Handler]]] = defaultdict(list)
+
+
+def register_event(event_class: type[E]) -> type[E]:
+    """Class decorator: makes the event type known so stored rows can be rebuilt."""
+    existing = _event_types.get(event_class.event_type)
+    if existing is not None and existing is not event_class:
+        raise ValueError(f"event type {event_class.event_type!r} registered twice")
+    _event_types[event_class.event_type] = event_class
+    return event_class
+
+
+def handles(event_class: type[DomainEvent]) -> Callable[[Handler], Handler]:
+    """Decorator: subscribe a handler. Its qualified name is its identity in receipts."""
+
+    def decorate(handler: Handler) -> Handler:
+        name = f"{handler.__module__}.{handler.__qualname__}"
+        subscribers = _handlers[event_class.event_type]
+        if all(existing != name for existing, _ in subscribers):
+            subscribers.append((name, handler))
+        return handler
+
+    return decorate
+
+
+def handlers_for(event_type: str) -> list[tuple[str, Handler]]:
+    return list(_handlers.get(event_type, []))
+
+
+def publish(event: DomainEvent) -> OutboxEvent:
+    """Write `event` to the outbox. Must run inside the transaction that makes the change."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("publish() must be called inside transaction.atomic()")
+    if type(event).event_type not in _event_types:
+        raise ValueError(f"{type(event).__name__} is not registered (@register_event)")
+    now = clock.now()
+    row = OutboxEvent.objects.create(
+        event_type=event.event_type,
+        aggregate_type=event.aggregate_type,
+        aggregate_id=event.aggregate_id(),
+        payload=event.payload(),
+        occurred_at=now,
+        available_at=now,
+    )
+    transaction.on_commit(_schedule_relay, robust=True)
+    return row
+
+
+def _schedule_relay() -> None:
+    from circlemart.core.tasks import relay_outbox  # the task module imports this one
+
+    relay_outbox.delay()
+
+
+def rebuild(row: OutboxEvent) -> DeliveredEvent:
+    event_class = _event_types[row.event_type]
+    return DeliveredEvent(
+        event_id=row.event_id, occurred_at=row.occurred_at, event=event_class(**row.payload)
+    )
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """Exponential back-off: 2, 4, 8 … seconds, capped at one hour."""
+    return timedelta(seconds=min(2**attempts, 3600))
+
+
+def _claim_batch(batch_size: int) -> list[OutboxEvent]:
+    """The oldest due event of each aggregate; later events of an aggregate wait their turn."""
+    earlier_pending = OutboxEvent.objects.filter(
+        status=OutboxEvent.Status.PENDING,
+        aggregate_type=OuterRef("aggregate_type"),
+        aggregate_id=OuterRef("aggregate_id"),
+        id__lt=OuterRef("id"),
+    )
+    query = (
+        OutboxEvent.objects.filter(status=OutboxEvent.Status.PENDING, available_at__lte=clock.now())
+        .exclude(Exists(earlier_pending))
+        .order_by("id")
+    )
+    if connection.features.has_select_for_update_skip_locked:
+        query = query.select_for_update(skip_locked=True, of=("self",))
+    return list(query[:batch_size])
+
+
+def _deliver(row: OutboxEvent) -> bool:
+    """Run every handler that has not yet receipted this event. True when all succeeded."""
+    delivered = rebuild(row)
+    done = set(HandlerReceipt.objects.filter(event=row).values_list("handler", flat=True))
+    for name, handler in handlers_for(row.event_type):
+        if name in done:
+            continue
+        try:
+            with transaction.atomic():
+                handler(delivered)
+                HandlerReceipt.objects.create(event=row, handler=name)
+        except Exception as exc:  # recorded and retried with back-off, never swallowed silently
+            row.attempts += 1
+            row.last_error = f"{name}: {type(exc).__name__}: {exc}"[:4000]
+            if row.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
+                row.status = OutboxEvent.Status.DEAD
+            row.available_at = clock.now() + retry_delay(row.attempts)
+            row.save(update_fields=["attempts", "last_error", "status", "available_at"])
+            logger.exception(
+                "outbox handler failed",
+                extra={"event_id": str(row.event_id), "handler": name, "attempts": row.attempts},
+            )
+            return False
+    row.status = OutboxEvent.Status.DELIVERED
+    row.delivered_at = clock.now()
+    row.save(update_fields=["status", "delivered_at"])
+    return True
+
+
+def relay_pending(*, batch_size: int = 50, max_batches: int = 1000) -> int:
+    """Deliver due events until none are left. Safe to run in several processes at once."""
+    delivered = 0
+    for _ in range(max_batches):
+        with transaction.atomic():
+            batch = _claim_batch(batch_size)
+            if not batch:
+                break
+            delivered += sum(1 for row in batch if _deliver(row))
+    return delivered
+
+
+def pending_count() -> int:
+    return OutboxEvent.objects.filter(status=OutboxEvent.Status.PENDING).count()
