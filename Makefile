@@ -8,7 +8,7 @@ PORT ?= 8000
 SEED ?= 42
 USERS ?= 1000
 
-.PHONY: run install migrate seed serve test test-all lint format typecheck messages bench clean
+.PHONY: run install migrate seed test lint format messages bench openapi clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -39,6 +39,7 @@ lint: install
 	$(BIN)/mypy src
 	$(BIN)/lint-imports
 	$(BIN)/circlemart makemigrations --check --dry-run
+	$(BIN)/python -m circlemart.config.openapi --check docs/openapi.json
 
 format: install
 	$(BIN)/ruff format src tests bench
@@ -52,3 +53,6 @@ bench: install
 
 clean:
 	rm -rf $(VENV) var
+
+openapi: install
+	$(BIN)/python -m circlemart.config.openapi --write docs/openapi.json

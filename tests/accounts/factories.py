@@ -15,7 +15,7 @@ _password_hash: str | None = None
 
 
 def password_hash() -> str:
-    global _password_hash  # noqa: PLW0603  (hash once per run: argon2 is deliberately slow)
+    global _password_hash
     if _password_hash is None:
         _password_hash = make_password(PASSWORD)
     return _password_hash

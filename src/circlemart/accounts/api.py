@@ -6,7 +6,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import File, Router
+from ninja import File, Router, Status
 from ninja.files import UploadedFile
 from ninja.security import HttpBearer, django_auth
 
@@ -83,13 +83,13 @@ def session_out(user: User, tokens: TokenPair, *, created: bool = False) -> dict
 
 
 @auth_router.post("/register", response={201: SessionOut}, summary="Register with email")
-def register(request: HttpRequest, payload: RegisterIn) -> tuple[int, dict[str, Any]]:
+def register(request: HttpRequest, payload: RegisterIn) -> Status:
     ratelimit.hit(f"register:ip:{client_ip(request)}", limit=10, window=3600, field="email")
     user = services.user_register_with_email(
         email=payload.email, password=payload.password, nickname=payload.nickname
     )
     tokens = services.token_pair_issue(user=user, user_agent=_user_agent(request))
-    return 201, session_out(user, tokens, created=True)
+    return Status(201, session_out(user, tokens, created=True))
 
 
 @auth_router.post("/login", response=SessionOut, summary="Sign in with email and password")
@@ -101,9 +101,9 @@ def login(request: HttpRequest, payload: LoginIn) -> dict[str, Any]:
 
 
 @auth_router.post("/otp/request", response={202: OtpSentOut}, summary="Text a sign-in code")
-def otp_request(request: HttpRequest, payload: OtpRequestIn) -> tuple[int, dict[str, int]]:
+def otp_request(request: HttpRequest, payload: OtpRequestIn) -> Status:
     sent = services.otp_request(phone=payload.phone, ip=client_ip(request))
-    return 202, {"expires_in": sent.expires_in, "resend_after": sent.resend_after}
+    return Status(202, {"expires_in": sent.expires_in, "resend_after": sent.resend_after})
 
 
 @auth_router.post("/otp/verify", response=SessionOut, summary="Sign in or up with phone + code")
@@ -124,42 +124,40 @@ def token_refresh(request: HttpRequest, payload: RefreshIn) -> dict[str, Any]:
 
 
 @auth_router.post("/token/revoke", response={204: None}, auth=API_AUTH, summary="Revoke a token")
-def token_revoke(request: HttpRequest, payload: RevokeIn) -> tuple[int, None]:
+def token_revoke(request: HttpRequest, payload: RevokeIn) -> Status:
     services.token_revoke(user=_user(request), token=payload.token)
-    return 204, None
+    return Status(204, None)
 
 
 @auth_router.post("/logout", response={204: None}, auth=API_AUTH, summary="End this login")
-def logout(request: HttpRequest) -> tuple[int, None]:
+def logout(request: HttpRequest) -> Status:
     header = request.headers.get("Authorization", "")
     if header.lower().startswith("bearer "):
         services.token_revoke(user=_user(request), token=header[7:].strip())
-    return 204, None
+    return Status(204, None)
 
 
 @auth_router.post(
     "/logout-all", response={204: None}, auth=API_AUTH, summary="End every session and token"
 )
-def logout_all(request: HttpRequest) -> tuple[int, None]:
+def logout_all(request: HttpRequest) -> Status:
     services.user_logout_everywhere(user=_user(request))
-    return 204, None
+    return Status(204, None)
 
 
 @auth_router.post("/password-reset", response={202: AcceptedOut}, summary="Email a reset link")
-def password_reset(request: HttpRequest, payload: PasswordResetIn) -> tuple[int, dict[str, str]]:
+def password_reset(request: HttpRequest, payload: PasswordResetIn) -> Status:
     services.password_reset_request(email=payload.email, ip=client_ip(request))
     message = _("If an account uses this email, a reset link is on its way.")
-    return 202, {"detail": message}
+    return Status(202, {"detail": message})
 
 
 @auth_router.post("/password-reset/confirm", response={204: None}, summary="Set a new password")
-def password_reset_confirm(
-    request: HttpRequest, payload: PasswordResetConfirmIn
-) -> tuple[int, None]:
+def password_reset_confirm(request: HttpRequest, payload: PasswordResetConfirmIn) -> Status:
     services.password_reset_confirm(
         uidb64=payload.uid, token=payload.token, new_password=payload.new_password
     )
-    return 204, None
+    return Status(204, None)
 
 
 @me_router.get("", response=ProfileOut, summary="The signed-in user")
@@ -174,16 +172,16 @@ def me_update(request: HttpRequest, payload: ProfileIn) -> dict[str, Any]:
 
 
 @me_router.post("/avatar", response=ProfileOut, summary="Upload an avatar (≤ 2 MB image)")
-def me_avatar(request: HttpRequest, avatar: UploadedFile = File(...)) -> dict[str, Any]:  # noqa: B008
+def me_avatar(request: HttpRequest, avatar: File[UploadedFile]) -> dict[str, Any]:
     return profile_out(services.avatar_set(user=_user(request), upload=avatar))
 
 
 @me_router.post("/password", response={204: None}, summary="Change the password")
-def me_password(request: HttpRequest, payload: PasswordChangeIn) -> tuple[int, None]:
+def me_password(request: HttpRequest, payload: PasswordChangeIn) -> Status:
     services.password_change(
         user=_user(request), old_password=payload.old_password, new_password=payload.new_password
     )
-    return 204, None
+    return Status(204, None)
 
 
 def address_out(address: Address) -> dict[str, Any]:
@@ -214,9 +212,9 @@ def address_list(request: HttpRequest) -> list[dict[str, Any]]:
 
 
 @me_router.post("/addresses", response={201: AddressOut}, summary="Add an address")
-def address_create(request: HttpRequest, payload: AddressIn) -> tuple[int, dict[str, Any]]:
+def address_create(request: HttpRequest, payload: AddressIn) -> Status:
     address = services.address_create(user=_user(request), data=_address_input(payload))
-    return 201, address_out(address)
+    return Status(201, address_out(address))
 
 
 @me_router.get("/addresses/{address_id}", response=AddressOut, summary="One of my addresses")
@@ -244,6 +242,6 @@ def address_default(request: HttpRequest, address_id: int) -> dict[str, Any]:
 
 
 @me_router.delete("/addresses/{address_id}", response={204: None}, summary="Delete an address")
-def address_delete(request: HttpRequest, address_id: int) -> tuple[int, None]:
+def address_delete(request: HttpRequest, address_id: int) -> Status:
     services.address_delete(user=_user(request), address_id=address_id)
-    return 204, None
+    return Status(204, None)

@@ -24,6 +24,7 @@ from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.template.defaultfilters import filesizeformat
 from django.template.loader import render_to_string
 from django.utils.encoding import force_bytes, force_str
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
@@ -543,14 +544,14 @@ def _avatar_error(message: str, code: str) -> ValidationFailed:
     return ValidationFailed(message, code=code, field="avatar")
 
 
-def avatar_set(*, user: User, upload: UploadedFile | None) -> User:
+def avatar_set(*, user: User, upload: UploadedFile[bytes] | None) -> User:
     """Check size and real image type, strip metadata, square-crop to 512 px WebP."""
     if upload is None:
         raise _avatar_error(_("Choose an image to upload."), "required")
     if upload.size is None or upload.size > settings.AVATAR_MAX_BYTES:
-        limit_mb = settings.AVATAR_MAX_BYTES / (1024 * 1024)
         raise _avatar_error(
-            _("The image is too large (maximum %(size).0f MB).") % {"size": limit_mb},
+            _("The image is too large (maximum %(size)s).")
+            % {"size": filesizeformat(settings.AVATAR_MAX_BYTES)},
             errors.AVATAR_TOO_LARGE,
         )
     try:

@@ -148,9 +148,14 @@ def createadmin(argv: Sequence[str]) -> int:
     from getpass import getpass
 
     from circlemart.accounts.services import admin_account_ensure
+    from circlemart.core.errors import DomainError
 
     password = args.password or getpass("Password: ")
-    user = admin_account_ensure(email=args.email, password=password)
+    try:
+        user = admin_account_ensure(email=args.email, password=password)
+    except DomainError as error:
+        print(f"{error.field or 'error'}: {error.message}", file=sys.stderr)
+        return 2
     print(f"admin ready: {user.email}")
     return 0
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterable
+from itertools import accumulate
 
 from tqdm import tqdm
 
@@ -21,7 +22,7 @@ def power_law_edges(
         return []
     ranked = list(user_ids)
     rng.shuffle(ranked)
-    weights = [1.0 / (rank + 1) ** exponent for rank in range(len(ranked))]
+    cumulative = list(accumulate(1.0 / (rank + 1) ** exponent for rank in range(len(ranked))))
     edges: list[tuple[int, int]] = []
     for follower in user_ids:
         wanted = min(len(ranked) - 1, 3 + int(rng.paretovariate(1.5) * 3))
@@ -30,7 +31,7 @@ def power_law_edges(
         for _attempt in range(wanted * 4):
             if len(picked) >= wanted:
                 break
-            followee = rng.choices(ranked, weights=weights, k=1)[0]
+            followee = rng.choices(ranked, cum_weights=cumulative, k=1)[0]
             if followee != follower:
                 picked.add(followee)
         edges.extend((follower, followee) for followee in sorted(picked))
