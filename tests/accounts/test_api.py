@@ -187,7 +187,8 @@ class TestLoginAndTokens:
         write = browser.patch(
             "/api/v1/me", json.dumps({"bio": "x"}), content_type="application/json"
         )
-        assert write.status_code in {401, 403}
+        assert write.status_code == 403
+        assert write.json()["error"]["code"] == "csrf_failed"
         user.refresh_from_db()
         assert user.bio == ""
 

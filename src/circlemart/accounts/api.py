@@ -8,7 +8,6 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import File, Router, Status
 from ninja.files import UploadedFile
-from ninja.security import HttpBearer, django_auth
 
 from circlemart.accounts import selectors, services
 from circlemart.accounts.contracts import TokenPair
@@ -33,22 +32,16 @@ from circlemart.accounts.schemas import (
     TokenPairOut,
 )
 from circlemart.core import ratelimit
+from circlemart.core.api_auth import SignedIn
 from circlemart.core.errors import NotFound
 from circlemart.core.ratelimit import client_ip
 
 
-class BearerAuth(HttpBearer):
-    def authenticate(self, request: HttpRequest, token: str) -> User | None:
-        user = selectors.user_by_access_token(token)
-        if user is not None:
-            request.user = user
-        return user
-
-
-API_AUTH = [BearerAuth(), django_auth]
-
-auth_router = Router()
-me_router = Router(auth=API_AUTH)
+# The API's default auth is core.api_auth.SignedIn (config/api.py); sign-up and sign-in
+# endpoints opt out with auth=None.
+SIGNED_IN = SignedIn()
+auth_router = Router(auth=None)
+me_router = Router()
 
 
 def _user(request: HttpRequest) -> User:
@@ -83,7 +76,7 @@ def session_out(user: User, tokens: TokenPair, *, created: bool = False) -> dict
 
 
 @auth_router.post("/register", response={201: SessionOut}, summary="Register with email")
-def register(request: HttpRequest, payload: RegisterIn) -> Status:
+def register(request: HttpRequest, payload: RegisterIn) -> Status[Any]:
     ratelimit.hit(f"register:ip:{client_ip(request)}", limit=10, window=3600, field="email")
     user = services.user_register_with_email(
         email=payload.email, password=payload.password, nickname=payload.nickname
@@ -101,7 +94,7 @@ def login(request: HttpRequest, payload: LoginIn) -> dict[str, Any]:
 
 
 @auth_router.post("/otp/request", response={202: OtpSentOut}, summary="Text a sign-in code")
-def otp_request(request: HttpRequest, payload: OtpRequestIn) -> Status:
+def otp_request(request: HttpRequest, payload: OtpRequestIn) -> Status[Any]:
     sent = services.otp_request(phone=payload.phone, ip=client_ip(request))
     return Status(202, {"expires_in": sent.expires_in, "resend_after": sent.resend_after})
 
@@ -123,14 +116,14 @@ def token_refresh(request: HttpRequest, payload: RefreshIn) -> dict[str, Any]:
     return tokens.__dict__
 
 
-@auth_router.post("/token/revoke", response={204: None}, auth=API_AUTH, summary="Revoke a token")
-def token_revoke(request: HttpRequest, payload: RevokeIn) -> Status:
+@auth_router.post("/token/revoke", response={204: None}, auth=SIGNED_IN, summary="Revoke a token")
+def token_revoke(request: HttpRequest, payload: RevokeIn) -> Status[Any]:
     services.token_revoke(user=_user(request), token=payload.token)
     return Status(204, None)
 
 
-@auth_router.post("/logout", response={204: None}, auth=API_AUTH, summary="End this login")
-def logout(request: HttpRequest) -> Status:
+@auth_router.post("/logout", response={204: None}, auth=SIGNED_IN, summary="End this login")
+def logout(request: HttpRequest) -> Status[Any]:
     header = request.headers.get("Authorization", "")
     if header.lower().startswith("bearer "):
         services.token_revoke(user=_user(request), token=header[7:].strip())
@@ -138,22 +131,22 @@ def logout(request: HttpRequest) -> Status:
 
 
 @auth_router.post(
-    "/logout-all", response={204: None}, auth=API_AUTH, summary="End every session and token"
+    "/logout-all", response={204: None}, auth=SIGNED_IN, summary="End every session and token"
 )
-def logout_all(request: HttpRequest) -> Status:
+def logout_all(request: HttpRequest) -> Status[Any]:
     services.user_logout_everywhere(user=_user(request))
     return Status(204, None)
 
 
 @auth_router.post("/password-reset", response={202: AcceptedOut}, summary="Email a reset link")
-def password_reset(request: HttpRequest, payload: PasswordResetIn) -> Status:
+def password_reset(request: HttpRequest, payload: PasswordResetIn) -> Status[Any]:
     services.password_reset_request(email=payload.email, ip=client_ip(request))
     message = _("If an account uses this email, a reset link is on its way.")
     return Status(202, {"detail": message})
 
 
 @auth_router.post("/password-reset/confirm", response={204: None}, summary="Set a new password")
-def password_reset_confirm(request: HttpRequest, payload: PasswordResetConfirmIn) -> Status:
+def password_reset_confirm(request: HttpRequest, payload: PasswordResetConfirmIn) -> Status[Any]:
     services.password_reset_confirm(
         uidb64=payload.uid, token=payload.token, new_password=payload.new_password
     )
@@ -177,7 +170,7 @@ def me_avatar(request: HttpRequest, avatar: File[UploadedFile]) -> dict[str, Any
 
 
 @me_router.post("/password", response={204: None}, summary="Change the password")
-def me_password(request: HttpRequest, payload: PasswordChangeIn) -> Status:
+def me_password(request: HttpRequest, payload: PasswordChangeIn) -> Status[Any]:
     services.password_change(
         user=_user(request), old_password=payload.old_password, new_password=payload.new_password
     )
@@ -212,7 +205,7 @@ def address_list(request: HttpRequest) -> list[dict[str, Any]]:
 
 
 @me_router.post("/addresses", response={201: AddressOut}, summary="Add an address")
-def address_create(request: HttpRequest, payload: AddressIn) -> Status:
+def address_create(request: HttpRequest, payload: AddressIn) -> Status[Any]:
     address = services.address_create(user=_user(request), data=_address_input(payload))
     return Status(201, address_out(address))
 
@@ -242,6 +235,6 @@ def address_default(request: HttpRequest, address_id: int) -> dict[str, Any]:
 
 
 @me_router.delete("/addresses/{address_id}", response={204: None}, summary="Delete an address")
-def address_delete(request: HttpRequest, address_id: int) -> Status:
+def address_delete(request: HttpRequest, address_id: int) -> Status[Any]:
     services.address_delete(user=_user(request), address_id=address_id)
     return Status(204, None)

@@ -77,13 +77,12 @@ def user_count() -> int:
 
 
 def request_principal(request: HttpRequest) -> str | None:
-    """Idempotency scope: the signed-in user, from the session or the bearer token."""
+    """Idempotency scope: the signed-in user (session or bearer token, see the middleware)."""
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
         return f"user:{user.pk}"
-    header = request.headers.get("Authorization", "")
-    if header.lower().startswith("bearer "):
-        token_user = user_by_access_token(header[7:].strip())
-        if token_user is not None:
-            return f"user:{token_user.pk}"
     return None
+
+
+def user_is_active(user_id: int) -> bool:
+    return User.objects.filter(pk=user_id, is_active=True).exists()

@@ -6,6 +6,8 @@ from ninja import NinjaAPI
 
 from circlemart.accounts.api import auth_router, me_router
 from circlemart.core import problems
+from circlemart.core.api_auth import SignedIn
+from circlemart.social.api import router as users_router
 
 api = NinjaAPI(
     title="Circlemart API",
@@ -17,7 +19,9 @@ api = NinjaAPI(
     ),
     urls_namespace="api-v1",
     docs_url="/docs",
+    auth=SignedIn(),  # secure by default: public endpoints say auth=None
 )
 problems.install(api)
 api.add_router("/auth/", auth_router, tags=["auth"])
 api.add_router("/me", me_router, tags=["me"])
+api.add_router("/users", users_router, tags=["users"])

@@ -90,3 +90,17 @@ def paginate(
         last = rows[-1]
         next_cursor = encode_cursor([getattr(last, term.lstrip("-")) for term in ordering])
     return CursorPage(items=rows, next_cursor=next_cursor)
+
+
+def page_size(limit: int | None) -> int:
+    """The requested page size, defaulted and bounded; over the maximum is a 400 on `limit`."""
+    from django.conf import settings
+
+    if limit is None:
+        return int(settings.API_PAGE_SIZE_DEFAULT)
+    if limit < 1 or limit > settings.API_PAGE_SIZE_MAX:
+        raise ValidationFailed(
+            _("limit must be between 1 and %(max)d.") % {"max": settings.API_PAGE_SIZE_MAX},
+            field="limit",
+        )
+    return limit

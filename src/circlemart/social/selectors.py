@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Count
 
+from circlemart.core.pagination import CursorPage, paginate
 from circlemart.social.models import Follow
 
 
@@ -46,3 +47,18 @@ def follower_counts_all() -> list[int]:
 
 def edge_count() -> int:
     return Follow.objects.count()
+
+
+def followers_page(*, user_id: int, cursor: str | None, limit: int) -> CursorPage[Follow]:
+    """Newest followers first."""
+    edges = Follow.objects.filter(followee_id=user_id)
+    return paginate(edges, ordering=("-id",), cursor=cursor, limit=limit)
+
+
+def following_page(*, user_id: int, cursor: str | None, limit: int) -> CursorPage[Follow]:
+    edges = Follow.objects.filter(follower_id=user_id)
+    return paginate(edges, ordering=("-id",), cursor=cursor, limit=limit)
+
+
+def is_following(*, follower_id: int, followee_id: int) -> bool:
+    return Follow.objects.filter(follower_id=follower_id, followee_id=followee_id).exists()
