@@ -36,7 +36,6 @@ from circlemart.core.api_auth import SignedIn
 from circlemart.core.errors import NotFound
 from circlemart.core.ratelimit import client_ip
 
-
 # The API's default auth is core.api_auth.SignedIn (config/api.py); sign-up and sign-in
 # endpoints opt out with auth=None.
 SIGNED_IN = SignedIn()
