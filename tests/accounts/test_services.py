@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -152,10 +153,9 @@ class TestPasswordLoginAndLockout:
 
 
 def sent_code(sent_sms: list[tuple[str, str]]) -> str:
-    text = sent_sms[-1][1]
-    return next(
-        word for word in text.replace("。", " ").replace(".", " ").split() if word.isdigit()
-    )
+    found = re.search(r"(?<!\d)(\d{6})(?!\d)", sent_sms[-1][1])
+    assert found, sent_sms[-1][1]
+    return found.group(1)
 
 
 class TestPhoneCode:

@@ -84,6 +84,8 @@ INSTALLED_APPS = [
     "circlemart.core",
     "circlemart.accounts",
     "circlemart.social",
+    "circlemart.catalog",
+    "circlemart.inventory",
     "circlemart.storefront",
 ]
 

@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CatalogConfig(AppConfig):
+    name = "circlemart.catalog"
+    label = "catalog"
+    verbose_name = _("Catalog")
+
+    def ready(self) -> None:
+        from circlemart.catalog import handlers  # noqa: F401  (registers event handlers)

@@ -1,0 +1,447 @@
+"""Catalog writes: categories, brands, products with SKUs and stock, images, prices, status."""
+
+from __future__ import annotations
+
+import io
+import uuid
+from dataclasses import dataclass, field
+
+import nh3
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.db.models import F, Max, Min, Value
+from django.db.models.functions import Concat, Substr
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from circlemart.catalog import errors
+from circlemart.catalog.events import CategoryTreeChanged, ProductChanged
+from circlemart.catalog.models import PATH_STEP, Brand, Category, Product, ProductImage, Sku, Tag
+from circlemart.core.errors import Conflict, NotFound, ValidationFailed
+from circlemart.core.events import publish
+from circlemart.core.text import clean_plain_text
+from circlemart.inventory import services as inventory
+
+DESCRIPTION_TAGS = {
+    "p",
+    "br",
+    "b",
+    "strong",
+    "i",
+    "em",
+    "u",
+    "ul",
+    "ol",
+    "li",
+    "h3",
+    "h4",
+    "blockquote",
+    "img",
+    "a",
+    "span",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
+    "figure",
+    "figcaption",
+}
+DESCRIPTION_ATTRIBUTES = {"img": {"src", "alt", "width", "height"}, "a": {"href", "title"}}
+IMAGE_MAX_SIDE = 1200
+THUMBNAIL_SIDE = 400
+IMAGE_MAX_BYTES = 8 * 1024 * 1024
+
+
+def sanitize_description(html: str) -> str:
+    """Rich product descriptions keep formatting and images; scripts, styles, handlers go."""
+    return nh3.clean(
+        html or "",
+        tags=DESCRIPTION_TAGS,
+        attributes=DESCRIPTION_ATTRIBUTES,
+        url_schemes={"http", "https", "mailto"},
+        link_rel="noopener noreferrer nofollow",
+    )
+
+
+# --- Categories ------------------------------------------------------------------------------
+
+
+def _next_child_path(parent: Category | None) -> str:
+    prefix = parent.path if parent else ""
+    siblings = Category.objects.filter(parent=parent).aggregate(last=Max("path"))["last"]
+    number = int(siblings[-PATH_STEP:]) + 1 if siblings else 1
+    if number >= 10**PATH_STEP:
+        raise Conflict(_("Too many subcategories."), code="category_full", field="parent")
+    return f"{prefix}{number:0{PATH_STEP}d}"
+
+
+def category_create(
+    *,
+    name: str,
+    slug: str,
+    name_en: str = "",
+    parent_id: int | None = None,
+    position: int = 0,
+    icon: str = "",
+) -> Category:
+    clean_name = clean_plain_text(name, field="name", min_length=1, max_length=60)
+    parent = None
+    if parent_id is not None:
+        parent = Category.objects.filter(pk=parent_id).first()
+        if parent is None:
+            raise NotFound(_("Parent category not found."), field="parent")
+    if Category.objects.filter(slug=slug).exists():
+        raise Conflict(_("This slug is already used."), code=errors.SLUG_TAKEN, field="slug")
+    for _attempt in range(3):  # a sibling created at the same moment takes our path: retry
+        try:
+            with transaction.atomic():
+                category = Category.objects.create(
+                    parent=parent,
+                    name=clean_name,
+                    name_en=name_en.strip(),
+                    slug=slug,
+                    path=_next_child_path(parent),
+                    depth=parent.depth + 1 if parent else 0,
+                    position=position,
+                    icon=icon,
+                )
+                publish(CategoryTreeChanged(category_id=category.pk))
+                return category
+        except IntegrityError:
+            if Category.objects.filter(slug=slug).exists():
+                raise Conflict(
+                    _("This slug is already used."), code=errors.SLUG_TAKEN, field="slug"
+                ) from None
+    raise Conflict(_("Please try again."), code="busy")
+
+
+def category_move(*, category_id: int, parent_id: int | None) -> Category:
+    """Re-hang a subtree; every descendant's path is rewritten in one UPDATE."""
+    with transaction.atomic():
+        category = Category.objects.select_for_update().filter(pk=category_id).first()
+        if category is None:
+            raise NotFound(_("Category not found."), field="category")
+        parent = None
+        if parent_id is not None:
+            parent = Category.objects.filter(pk=parent_id).first()
+            if parent is None:
+                raise NotFound(_("Parent category not found."), field="parent")
+            if parent.path.startswith(category.path):
+                raise ValidationFailed(
+                    _("A category cannot move under itself."),
+                    code=errors.CATEGORY_CYCLE,
+                    field="parent",
+                )
+        old_path, old_depth = category.path, category.depth
+        new_path = _next_child_path(parent)
+        depth_shift = (parent.depth + 1 if parent else 0) - old_depth
+        Category.objects.filter(path__startswith=old_path).update(
+            path=Concat(Value(new_path), Substr("path", len(old_path) + 1)),
+            depth=F("depth") + depth_shift,
+        )
+        Category.objects.filter(pk=category.pk).update(parent=parent)
+        publish(CategoryTreeChanged(category_id=category.pk))
+    category.refresh_from_db()
+    return category
+
+
+def brand_create(*, name: str, slug: str, name_en: str = "", description: str = "") -> Brand:
+    clean_name = clean_plain_text(name, field="name", min_length=1, max_length=80)
+    try:
+        with transaction.atomic():
+            return Brand.objects.create(
+                name=clean_name, name_en=name_en.strip(), slug=slug, description=description
+            )
+    except IntegrityError as exc:
+        raise Conflict(
+            _("A brand with this name or slug exists."), code=errors.SLUG_TAKEN, field="slug"
+        ) from exc
+
+
+def tags_ensure(names: list[str]) -> list[Tag]:
+    from django.utils.text import slugify
+
+    tags = []
+    for raw in names:
+        name = clean_plain_text(raw, field="tags", max_length=40, name_like=True)
+        if not name:
+            continue
+        slug = slugify(name, allow_unicode=True)[:60] or uuid.uuid4().hex[:12]
+        tag, _ = Tag.objects.get_or_create(name=name, defaults={"slug": slug})
+        tags.append(tag)
+    return tags
+
+
+# --- Products and SKUs -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SkuInput:
+    code: str
+    price: int
+    options: dict[str, str] = field(default_factory=dict)
+    original_price: int | None = None
+    stock: int = 0
+    max_per_order: int = 99
+
+
+@dataclass(frozen=True)
+class ProductInput:
+    code: str
+    title: str
+    category_id: int
+    skus: list[SkuInput]
+    title_en: str = ""
+    subtitle: str = ""
+    brand_id: int | None = None
+    description_html: str = ""
+    tags: list[str] = field(default_factory=list)
+    status: str = Product.Status.DRAFT
+    currency: str = "CNY"
+
+
+def options_key(options: dict[str, str]) -> str:
+    return "|".join(f"{name}={value}" for name, value in sorted(options.items()))
+
+
+def _check_sku(sku: SkuInput, index: int) -> None:
+    field_name = f"skus[{index}]"
+    if isinstance(sku.price, bool) or not isinstance(sku.price, int) or sku.price <= 0:
+        raise ValidationFailed(
+            _("Price must be a positive amount in minor units (fen)."),
+            code=errors.INVALID_PRICE,
+            field=f"{field_name}.price",
+        )
+    if sku.original_price is not None and sku.original_price < sku.price:
+        raise ValidationFailed(
+            _("The original price cannot be below the price."),
+            code=errors.INVALID_PRICE,
+            field=f"{field_name}.original_price",
+        )
+    if sku.stock < 0:
+        raise ValidationFailed(
+            _("Stock cannot be negative."), code="negative_stock", field=f"{field_name}.stock"
+        )
+    if not sku.code.strip():
+        raise ValidationFailed(
+            _("This field is required."), code="required", field=f"{field_name}.code"
+        )
+
+
+def _check_product(data: ProductInput) -> None:
+    clean_plain_text(data.title, field="title", min_length=1, max_length=120)
+    if not data.code.strip():
+        raise ValidationFailed(_("This field is required."), code="required", field="code")
+    if not data.skus:
+        raise ValidationFailed(
+            _("A product needs at least one SKU."), code=errors.NO_SKUS, field="skus"
+        )
+    if data.status not in Product.Status.values:
+        raise ValidationFailed(_("Choose a valid option."), field="status")
+    if not Category.objects.filter(pk=data.category_id).exists():
+        raise NotFound(_("Category not found."), field="category")
+    if data.brand_id is not None and not Brand.objects.filter(pk=data.brand_id).exists():
+        raise NotFound(_("Brand not found."), field="brand")
+    keys = set()
+    for index, sku in enumerate(data.skus):
+        _check_sku(sku, index)
+        key = options_key(sku.options)
+        if key in keys:
+            raise ValidationFailed(
+                _("Two SKUs have the same options."),
+                code=errors.DUPLICATE_OPTIONS,
+                field=f"skus[{index}].options",
+            )
+        keys.add(key)
+
+
+def product_refresh_prices(product_id: int) -> None:
+    prices = Sku.objects.filter(product_id=product_id, is_active=True).aggregate(
+        low=Min("price"), high=Max("price")
+    )
+    Product.objects.filter(pk=product_id).update(
+        price_min=prices["low"] or 0, price_max=prices["high"] or 0
+    )
+
+
+def product_create(*, data: ProductInput) -> Product:
+    """Product, SKUs, stock rows and tags in one transaction, announced as ProductChanged."""
+    _check_product(data)
+    try:
+        with transaction.atomic():
+            product = Product.objects.create(
+                code=data.code.strip(),
+                title=data.title.strip(),
+                title_en=data.title_en.strip(),
+                subtitle=data.subtitle.strip(),
+                category_id=data.category_id,
+                brand_id=data.brand_id,
+                description_html=sanitize_description(data.description_html),
+                status=data.status,
+                currency=data.currency,
+                published_at=timezone.now() if data.status == Product.Status.ON_SALE else None,
+            )
+            skus = Sku.objects.bulk_create(
+                [
+                    Sku(
+                        product=product,
+                        code=sku.code.strip(),
+                        options=sku.options,
+                        options_key=options_key(sku.options),
+                        price=sku.price,
+                        original_price=sku.original_price,
+                        max_per_order=sku.max_per_order,
+                        position=position,
+                    )
+                    for position, sku in enumerate(data.skus)
+                ]
+            )
+            inventory.stock_create_many(
+                {row.pk: sku.stock for row, sku in zip(skus, data.skus, strict=True)}
+            )
+            product.tags.set(tags_ensure(data.tags))
+            product_refresh_prices(product.pk)
+            publish(ProductChanged(product_id=product.pk, change="created"))
+    except IntegrityError as exc:
+        raise Conflict(
+            _("A product or SKU with this code already exists."),
+            code=errors.CODE_TAKEN,
+            field="code",
+        ) from exc
+    product.refresh_from_db()
+    return product
+
+
+EDITABLE_FIELDS = ("title", "title_en", "subtitle", "brand_id", "category_id", "description_html")
+
+
+def product_update(*, product_id: int, **changes: object) -> Product:
+    unknown = set(changes) - set(EDITABLE_FIELDS) - {"tags"}
+    if unknown:
+        raise ValidationFailed(_("Unknown field."), field=sorted(unknown)[0])
+    with transaction.atomic():
+        product = Product.objects.select_for_update().filter(pk=product_id).first()
+        if product is None:
+            raise NotFound(_("Product not found."), field="product")
+        for name, value in changes.items():
+            if name == "tags":
+                continue
+            if name == "title":
+                value = clean_plain_text(str(value), field="title", min_length=1, max_length=120)
+            if name == "description_html":
+                value = sanitize_description(str(value))
+            setattr(product, name, value)
+        product.save()
+        if "tags" in changes:
+            product.tags.set(tags_ensure(list(changes["tags"])))  # type: ignore[call-overload]
+        publish(ProductChanged(product_id=product.pk, change="updated"))
+    return product
+
+
+def product_set_status(*, product_id: int, status: str) -> Product:
+    if status not in Product.Status.values:
+        raise ValidationFailed(_("Choose a valid option."), field="status")
+    with transaction.atomic():
+        product = Product.objects.select_for_update().filter(pk=product_id).first()
+        if product is None:
+            raise NotFound(_("Product not found."), field="product")
+        product.status = status
+        if status == Product.Status.ON_SALE and product.published_at is None:
+            product.published_at = timezone.now()
+        product.save(update_fields=["status", "published_at", "updated_at"])
+        publish(ProductChanged(product_id=product.pk, change="status"))
+    return product
+
+
+def sku_set_price(*, sku_id: int, price: int, original_price: int | None = None) -> Sku:
+    _check_sku(SkuInput(code="-", price=price, original_price=original_price), 0)
+    with transaction.atomic():
+        sku = Sku.objects.select_for_update().filter(pk=sku_id).first()
+        if sku is None:
+            raise NotFound(_("SKU not found."), field="sku")
+        sku.price, sku.original_price = price, original_price
+        sku.save(update_fields=["price", "original_price"])
+        product_refresh_prices(sku.product_id)
+        Product.objects.filter(pk=sku.product_id).update(updated_at=timezone.now())
+        publish(ProductChanged(product_id=sku.product_id, change="price"))
+    return sku
+
+
+def product_after_admin_save(product_id: int) -> None:
+    """The back office edits rows directly; this restores derived fields and tells others."""
+    with transaction.atomic():
+        for sku in Sku.objects.filter(product_id=product_id):
+            key = options_key(sku.options or {})
+            if sku.options_key != key:
+                Sku.objects.filter(pk=sku.pk).update(options_key=key)
+        product = Product.objects.get(pk=product_id)
+        clean = sanitize_description(product.description_html)
+        if clean != product.description_html or (
+            product.status == Product.Status.ON_SALE and product.published_at is None
+        ):
+            Product.objects.filter(pk=product_id).update(
+                description_html=clean, published_at=product.published_at or timezone.now()
+            )
+        product_refresh_prices(product_id)
+        publish(ProductChanged(product_id=product_id, change="updated"))
+
+
+# --- Images ----------------------------------------------------------------------------------
+
+
+def _webp(image: Image.Image, side: int) -> tuple[bytes, int, int]:
+    copy = image.copy()
+    copy.thumbnail((side, side), Image.Resampling.LANCZOS)
+    buffer = io.BytesIO()
+    copy.save(buffer, format="WEBP", quality=82)
+    return buffer.getvalue(), copy.width, copy.height
+
+
+def product_image_add(
+    *, product_id: int, upload: UploadedFile[bytes] | io.BytesIO, alt: str = ""
+) -> ProductImage:
+    """Store a re-encoded image (≤1200 px) and its 400 px thumbnail; the first becomes the cover."""
+    product = Product.objects.filter(pk=product_id).first()
+    if product is None:
+        raise NotFound(_("Product not found."), field="product")
+    size = upload.size if hasattr(upload, "size") else len(upload.getvalue())
+    if size is None or size > IMAGE_MAX_BYTES:
+        raise ValidationFailed(
+            _("The image is too large."), code=errors.IMAGE_INVALID, field="image"
+        )
+    try:
+        with Image.open(upload) as probe:
+            if probe.format not in {"JPEG", "PNG", "WEBP", "GIF"}:
+                raise ValidationFailed(
+                    _("Upload a JPEG, PNG, WebP or GIF image."),
+                    code=errors.IMAGE_INVALID,
+                    field="image",
+                )
+            probe.load()
+            picture = ImageOps.exif_transpose(probe).convert("RGB")
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
+        raise ValidationFailed(
+            _("Upload a JPEG, PNG, WebP or GIF image."), code=errors.IMAGE_INVALID, field="image"
+        ) from exc
+    full, width, height = _webp(picture, IMAGE_MAX_SIDE)
+    thumb, _w, _h = _webp(picture, THUMBNAIL_SIDE)
+    name = uuid.uuid4().hex
+    with transaction.atomic():
+        image = ProductImage(
+            product=product,
+            alt=clean_plain_text(alt, field="alt", max_length=160),
+            position=ProductImage.objects.filter(product=product).count(),
+            width=width,
+            height=height,
+        )
+        image.image.save(f"{name}.webp", ContentFile(full), save=False)
+        image.thumbnail.save(f"{name}-400.webp", ContentFile(thumb), save=False)
+        image.save()
+        if not product.cover:
+            Product.objects.filter(pk=product.pk).update(cover=image.thumbnail.url)
+        publish(ProductChanged(product_id=product.pk, change="media"))
+    return image
