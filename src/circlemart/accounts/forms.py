@@ -28,7 +28,9 @@ class PhoneLoginForm(forms.Form):
 
 class ProfileForm(forms.Form):
     nickname = forms.CharField(label=_("Nickname"), max_length=60)
-    bio = forms.CharField(label=_("Bio"), max_length=400, required=False, widget=forms.Textarea)
+    bio = forms.CharField(
+        label=_("Bio"), max_length=400, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
     city = forms.CharField(label=_("City"), max_length=120, required=False)
     gender = forms.ChoiceField(label=_("Gender"), choices=User.Gender.choices, required=False)
     age_range = forms.ChoiceField(

@@ -114,7 +114,8 @@ def clean_nickname(raw: str | None) -> str:
 
 
 def default_nickname() -> str:
-    return f"{_('User')}{secrets.randbelow(900000) + 100000}"
+    prefix = _("User")
+    return f"{prefix}{secrets.randbelow(900000) + 100000}"
 
 
 # --- Registration ----------------------------------------------------------------------------

@@ -10,9 +10,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from circlemart.accounts import selectors, services
+from circlemart.accounts.contracts import Role
 from circlemart.accounts.forms import (
     AddressForm,
     LoginForm,
@@ -31,6 +33,15 @@ from circlemart.core.web import form_error
 from circlemart.social import selectors as social_selectors
 
 BACKEND = "circlemart.accounts.backends.EmailOrPhoneBackend"
+# What the profile badge says; the role values are group names, not words for shoppers.
+ROLE_LABELS = {
+    Role.SHOPPER: gettext_lazy("Shopper"),
+    Role.CREATOR: gettext_lazy("Creator"),
+    Role.MERCHANT_STAFF: gettext_lazy("Merchant staff"),
+    Role.MODERATOR: gettext_lazy("Moderator"),
+    Role.ANALYST: gettext_lazy("Analyst"),
+    Role.ADMIN: gettext_lazy("Administrator"),
+}
 
 
 def _me(request: HttpRequest) -> User:
@@ -146,7 +157,7 @@ def profile(request: HttpRequest) -> HttpResponse:
     user = _me(request)
     context = {
         "profile": user,
-        "roles": selectors.user_roles(user),
+        "role_labels": [ROLE_LABELS[role] for role in selectors.user_roles(user)],
         "counts": social_selectors.follow_counts(user.pk),
         "addresses": selectors.addresses_of(user)[:3],
     }

@@ -1,0 +1,128 @@
+"""Browser journeys: Playwright's sync API drives Debian's Chromium against the live server.
+
+Never downloads a browser: tests/conftest.py deselects these tests when /usr/bin/chromium is
+missing. Screenshots land in var/screenshots/ for a human to look at.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, sync_playwright
+
+from tests.conftest import CHROMIUM
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
+DESKTOP = {"viewport": {"width": 1280, "height": 800}}
+
+
+@dataclass
+class BrowserLog:
+    """What the browser complained about: console errors, uncaught errors, failed requests."""
+
+    console_errors: list[str] = field(default_factory=list)
+    page_errors: list[str] = field(default_factory=list)
+    failed_responses: list[str] = field(default_factory=list)
+
+    def csp_violations(self) -> list[str]:
+        return [text for text in self.console_errors if "Content Security Policy" in text]
+
+    def problems(self) -> list[str]:
+        return self.console_errors + self.page_errors + self.failed_responses
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    # Playwright's sync API keeps an asyncio loop in this thread; Django refuses ORM calls
+    # from a thread with a running loop unless told the calls really are synchronous.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def browser_log() -> BrowserLog:
+    return BrowserLog()
+
+
+@pytest.fixture
+def open_page(
+    browser: Browser, live_server: Any, browser_log: BrowserLog
+) -> Iterator[Callable[..., Page]]:
+    """open_page(**PHONE) → a fresh browser context (own cookies) on the live server."""
+    contexts: list[BrowserContext] = []
+
+    def on_console(message: ConsoleMessage) -> None:
+        if message.type == "error":
+            browser_log.console_errors.append(message.text)
+
+    def open_(**options: Any) -> Page:
+        context = browser.new_context(base_url=live_server.url, locale="zh-CN", **options)
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        page = context.new_page()
+        page.on("console", on_console)
+        page.on("pageerror", lambda error: browser_log.page_errors.append(str(error)))
+        page.on(
+            "response",
+            lambda response: (
+                browser_log.failed_responses.append(f"{response.status} {response.url}")
+                if response.status >= 500
+                else None
+            ),
+        )
+        return page
+
+    yield open_
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page(open_page: Callable[..., Page]) -> Page:
+    """A desktop-sized page."""
+    return open_page(**DESKTOP)
+
+
+@pytest.fixture
+def phone_page(open_page: Callable[..., Page]) -> Page:
+    """A 390×844 touch screen, the size of a common phone."""
+    return open_page(**PHONE)
+
+
+class Screenshot(Protocol):
+    def __call__(self, page: Page, name: str, *, full_page: bool = True) -> Path: ...
+
+
+@pytest.fixture
+def screenshot() -> Screenshot:
+    """screenshot(page, "profile-mobile") → var/screenshots/profile-mobile.png.
+
+    A full-page shot draws fixed elements (the phone tab bar) where the first screen ends;
+    full_page=False shows exactly what the screen shows.
+    """
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+
+    def take(page: Page, name: str, *, full_page: bool = True) -> Path:
+        path = SCREENSHOTS / f"{name}.png"
+        page.screenshot(path=str(path), full_page=full_page)
+        return path
+
+    return take
