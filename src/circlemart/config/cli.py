@@ -123,13 +123,22 @@ def worker(argv: Sequence[str]) -> int:
 def seed_demo(argv: Sequence[str]) -> int:
     parser = argparse.ArgumentParser(prog="circlemart seed-demo")
     parser.add_argument("--seed", type=int, default=42, help="same seed, same world")
-    parser.add_argument("--users", type=int, default=300, help="shoppers to create")
+    parser.add_argument("--users", type=int, default=1000, help="shoppers to create")
+    parser.add_argument(
+        "--products",
+        "--scale",
+        type=int,
+        default=5000,
+        help="products (e.g. 100000 for benchmarks)",
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
     args = parser.parse_args(argv)
     _setup_django()
     from circlemart.config.seed import print_demo_logins, seed_world
 
-    summary = seed_world(seed=args.seed, users=args.users, progress=not args.quiet)
+    summary = seed_world(
+        seed=args.seed, users=args.users, products=args.products, progress=not args.quiet
+    )
     print(summary)
     print_demo_logins()
     return 0

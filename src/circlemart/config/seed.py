@@ -10,18 +10,21 @@ import random
 from django.db import transaction
 
 from circlemart.accounts.seed import seed_staff, seed_users, staff_logins
+from circlemart.catalog import selectors as catalog_selectors
+from circlemart.catalog.seed import seed_products
 from circlemart.social import selectors as social_selectors
 from circlemart.social.seed import seed_follows
 
 
-def seed_world(*, seed: int, users: int, progress: bool = True) -> str:
+def seed_world(*, seed: int, users: int, products: int = 5000, progress: bool = True) -> str:
     with transaction.atomic():
         seed_staff()
     user_ids = seed_users(rng=random.Random(seed), count=users, progress=progress)
     seed_follows(rng=random.Random(seed + 1), user_ids=user_ids, progress=progress)
+    seed_products(rng=random.Random(seed + 2), count=products, progress=progress)
     return (
         f"demo world (seed {seed}): {len(user_ids)} shoppers, "
-        f"{social_selectors.edge_count()} follows"
+        f"{social_selectors.edge_count()} follows, {catalog_selectors.product_count()} products"
     )
 
 
