@@ -90,8 +90,12 @@ def test_debug_is_off_unless_asked(tmp_path):
 
 def test_migrate_seed_demo_twice_and_createadmin(tmp_path):
     assert circlemart(tmp_path, "migrate", "--noinput").returncode == 0
-    first = circlemart(tmp_path, "seed-demo", "--seed", "5", "--users", "80", "--quiet")
-    second = circlemart(tmp_path, "seed-demo", "--seed", "5", "--users", "80", "--quiet")
+    first = circlemart(
+        tmp_path, "seed-demo", "--seed", "5", "--users", "80", "--products", "40", "--quiet"
+    )
+    second = circlemart(
+        tmp_path, "seed-demo", "--seed", "5", "--users", "80", "--products", "40", "--quiet"
+    )
     assert first.returncode == 0, first.stderr
     assert first.stdout.splitlines()[0] == second.stdout.splitlines()[0]
     assert "80 shoppers" in first.stdout

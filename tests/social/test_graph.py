@@ -55,12 +55,12 @@ def test_power_law_edges_are_repeatable_and_heavy_tailed():
 
 
 def test_seed_demo_is_repeatable_without_duplicates():
-    summary = seed_world(seed=3, users=120, progress=False)
+    summary = seed_world(seed=3, users=120, products=30, progress=False)
     users_before = UserFactory._meta.model.objects.count()
     edges_before = selectors.edge_count()
     assert "120 shoppers" in summary
     assert edges_before > 120 * 3
-    seed_world(seed=3, users=120, progress=False)
+    seed_world(seed=3, users=120, products=30, progress=False)
     assert UserFactory._meta.model.objects.count() == users_before
     assert selectors.edge_count() == edges_before
     names = list(UserFactory._meta.model.objects.values_list("nickname", flat=True))
