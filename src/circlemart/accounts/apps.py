@@ -11,5 +11,6 @@ class AccountsConfig(AppConfig):
     def ready(self) -> None:
         from circlemart.accounts import handlers, roles  # noqa: F401  (registers handlers)
 
-        # Role groups need the permission rows, which Django creates after migrations.
-        post_migrate.connect(roles.sync_roles_after_migrate, sender=self)
+        # Role groups need the permission rows, which Django creates app by app after
+        # migrations; syncing after every app's post_migrate catches apps listed after us.
+        post_migrate.connect(roles.sync_roles_after_migrate, dispatch_uid="circlemart-roles")

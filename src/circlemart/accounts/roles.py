@@ -11,12 +11,33 @@ from django.contrib.auth.models import Group, Permission
 
 from circlemart.accounts.contracts import Role
 
+
+def _crud(app_label: str, *models: str) -> list[str]:
+    return [f"{app_label}.{verb}_{model}" for model in models for verb in ("add", "change", "view")]
+
+
+def _view(app_label: str, *models: str) -> list[str]:
+    return [f"{app_label}.view_{model}" for model in models]
+
+
+CATALOG_MODELS = ("category", "brand", "tag", "product", "sku", "productimage")
+
 ROLE_PERMISSIONS: dict[Role, list[str]] = {
     Role.SHOPPER: [],
     Role.CREATOR: [],
-    Role.MERCHANT_STAFF: ["accounts.view_user"],
+    Role.MERCHANT_STAFF: [
+        "accounts.view_user",
+        *_crud("catalog", *CATALOG_MODELS),
+        "catalog.delete_productimage",
+        "catalog.delete_sku",
+        *_crud("inventory", "stocklevel"),
+    ],
     Role.MODERATOR: ["accounts.view_user", "accounts.change_user"],
-    Role.ANALYST: ["accounts.view_user"],
+    Role.ANALYST: [
+        "accounts.view_user",
+        *_view("catalog", *CATALOG_MODELS),
+        *_view("inventory", "stocklevel"),
+    ],
     Role.ADMIN: [],  # superuser: every permission
 }
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -119,6 +121,11 @@ class Product(models.Model):
         return round(self.rating_sum / self.rating_count, 1) if self.rating_count else 0.0
 
 
+def canonical_options(options: dict[str, str]) -> str:
+    """Stable text form of a SKU's options, e.g. "尺码=M|颜色=黑色" (sorted by name)."""
+    return "|".join(f"{name}={value}" for name, value in sorted((options or {}).items()))
+
+
 class Sku(models.Model):
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="skus")
     code = models.CharField(_("SKU code"), max_length=60, unique=True)
@@ -146,6 +153,11 @@ class Sku(models.Model):
 
     def __str__(self) -> str:
         return self.code
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # The uniqueness of a product's option combinations rests on this derived column.
+        self.options_key = canonical_options(self.options)
+        super().save(*args, **kwargs)
 
 
 def product_image_path(instance: ProductImage, filename: str) -> str:

@@ -18,7 +18,16 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from circlemart.catalog import errors
 from circlemart.catalog.events import CategoryTreeChanged, ProductChanged
-from circlemart.catalog.models import PATH_STEP, Brand, Category, Product, ProductImage, Sku, Tag
+from circlemart.catalog.models import (
+    PATH_STEP,
+    Brand,
+    Category,
+    Product,
+    ProductImage,
+    Sku,
+    Tag,
+    canonical_options,
+)
 from circlemart.core.errors import Conflict, NotFound, ValidationFailed
 from circlemart.core.events import publish
 from circlemart.core.text import clean_plain_text
@@ -205,7 +214,7 @@ class ProductInput:
 
 
 def options_key(options: dict[str, str]) -> str:
-    return "|".join(f"{name}={value}" for name, value in sorted(options.items()))
+    return canonical_options(options)
 
 
 def _check_sku(sku: SkuInput, index: int) -> None:
@@ -445,3 +454,9 @@ def product_image_add(
             Product.objects.filter(pk=product.pk).update(cover=image.thumbnail.url)
         publish(ProductChanged(product_id=product.pk, change="media"))
     return image
+
+
+def category_touch(*, category_id: int) -> None:
+    """A category was renamed or hidden: tell the caches and the index."""
+    with transaction.atomic():
+        publish(CategoryTreeChanged(category_id=category_id))
