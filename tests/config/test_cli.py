@@ -18,7 +18,14 @@ def circlemart(data_dir: Path, *args: str, **env: str) -> subprocess.CompletedPr
     environment = {
         key: value
         for key, value in os.environ.items()
-        if key not in {"DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "DJANGO_SETTINGS_MODULE"}
+        if key
+        not in {
+            "DATABASE_URL",
+            "REDIS_URL",
+            "CELERY_BROKER_URL",
+            "DJANGO_SETTINGS_MODULE",
+            "DJANGO_ALLOW_ASYNC_UNSAFE",  # set by the browser tests; never in production
+        }
     }
     environment.update({"CIRCLEMART_DATA_DIR": str(data_dir), **env})
     return subprocess.run(

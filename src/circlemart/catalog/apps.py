@@ -6,6 +6,3 @@ class CatalogConfig(AppConfig):
     name = "circlemart.catalog"
     label = "catalog"
     verbose_name = _("Catalog")
-
-    def ready(self) -> None:
-        from circlemart.catalog import handlers  # noqa: F401  (registers event handlers)

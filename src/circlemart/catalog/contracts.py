@@ -112,3 +112,12 @@ class IndexableProduct:
     sales_count: int
     rating_average: float
     published_at: datetime | None
+
+
+# Cache generation names (core.cache): bumped in the same transaction as the change.
+LISTING_GENERATION = "catalog:listing"
+TREE_GENERATION = "catalog:tree"
+
+
+def product_generation(product_id: int) -> str:
+    return f"catalog:product:{product_id}"

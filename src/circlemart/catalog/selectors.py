@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from django.core.cache import cache
 from django.db.models import Exists, Min, OuterRef, Prefetch, QuerySet
 
 from circlemart.catalog.contracts import (
+    TREE_GENERATION,
     BrandView,
     CategoryNode,
     ImageView,
@@ -17,9 +17,8 @@ from circlemart.catalog.contracts import (
     SkuView,
 )
 from circlemart.catalog.models import Brand, Category, Product, ProductImage, Sku
+from circlemart.core.cache import cached
 from circlemart.inventory import selectors as inventory
-
-TREE_CACHE_KEY = "catalog:category-tree:v1"
 
 
 def _node(category: Category) -> CategoryNode:
@@ -36,26 +35,21 @@ def _node(category: Category) -> CategoryNode:
 
 
 def category_tree() -> list[CategoryNode]:
-    """The active tree, roots first, cached until a CategoryTreeChanged event."""
-    cached = cache.get(TREE_CACHE_KEY)
-    if cached is not None:
-        return cached
+    """The active tree, roots first; cached until the tree's generation is bumped."""
+    return cached("catalog:category-tree", [TREE_GENERATION], _build_tree, timeout=3600)
+
+
+def _build_tree() -> list[CategoryNode]:
     nodes: dict[int, CategoryNode] = {}
     roots: list[CategoryNode] = []
     for category in Category.objects.filter(is_active=True).order_by("depth", "position", "path"):
         node = _node(category)
         nodes[category.pk] = node
-        parent = nodes.get(category.parent_id) if category.parent_id else None
         if category.parent_id is None:
             roots.append(node)
-        elif parent is not None:
-            parent.children.append(node)
-    cache.set(TREE_CACHE_KEY, roots, timeout=3600)
+        elif category.parent_id in nodes:
+            nodes[category.parent_id].children.append(node)
     return roots
-
-
-def forget_category_tree() -> None:
-    cache.delete(TREE_CACHE_KEY)
 
 
 def category_by_slug(slug: str) -> CategoryNode | None:

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from circlemart.catalog import errors
+from circlemart.catalog.contracts import LISTING_GENERATION, TREE_GENERATION, product_generation
 from circlemart.catalog.events import CategoryTreeChanged, ProductChanged
 from circlemart.catalog.models import (
     PATH_STEP,
@@ -28,6 +29,7 @@ from circlemart.catalog.models import (
     Tag,
     canonical_options,
 )
+from circlemart.core import cache as cache_generations
 from circlemart.core.errors import Conflict, NotFound, ValidationFailed
 from circlemart.core.events import publish
 from circlemart.core.text import clean_plain_text
@@ -63,6 +65,17 @@ DESCRIPTION_ATTRIBUTES = {"img": {"src", "alt", "width", "height"}, "a": {"href"
 IMAGE_MAX_SIDE = 1200
 THUMBNAIL_SIDE = 400
 IMAGE_MAX_BYTES = 8 * 1024 * 1024
+
+
+def _announce(product_id: int, change: str) -> None:
+    """Tell other contexts (outbox); drop cached pages showing the product (same transaction)."""
+    publish(ProductChanged(product_id=product_id, change=change))
+    cache_generations.bump(product_generation(product_id), LISTING_GENERATION)
+
+
+def _announce_tree(category_id: int) -> None:
+    publish(CategoryTreeChanged(category_id=category_id))
+    cache_generations.bump(TREE_GENERATION, LISTING_GENERATION)
 
 
 def sanitize_description(html: str) -> str:
@@ -118,7 +131,7 @@ def category_create(
                     position=position,
                     icon=icon,
                 )
-                publish(CategoryTreeChanged(category_id=category.pk))
+                _announce_tree(category.pk)
                 return category
         except IntegrityError:
             if Category.objects.filter(slug=slug).exists():
@@ -153,7 +166,7 @@ def category_move(*, category_id: int, parent_id: int | None) -> Category:
             depth=F("depth") + depth_shift,
         )
         Category.objects.filter(pk=category.pk).update(parent=parent)
-        publish(CategoryTreeChanged(category_id=category.pk))
+        _announce_tree(category.pk)
     category.refresh_from_db()
     return category
 
@@ -314,7 +327,7 @@ def product_create(*, data: ProductInput) -> Product:
             )
             product.tags.set(tags_ensure(data.tags))
             product_refresh_prices(product.pk)
-            publish(ProductChanged(product_id=product.pk, change="created"))
+            _announce(product.pk, "created")
     except IntegrityError as exc:
         raise Conflict(
             _("A product or SKU with this code already exists."),
@@ -347,7 +360,7 @@ def product_update(*, product_id: int, **changes: object) -> Product:
         product.save()
         if "tags" in changes:
             product.tags.set(tags_ensure(list(changes["tags"])))  # type: ignore[call-overload]
-        publish(ProductChanged(product_id=product.pk, change="updated"))
+        _announce(product.pk, "updated")
     return product
 
 
@@ -362,7 +375,7 @@ def product_set_status(*, product_id: int, status: str) -> Product:
         if status == Product.Status.ON_SALE and product.published_at is None:
             product.published_at = timezone.now()
         product.save(update_fields=["status", "published_at", "updated_at"])
-        publish(ProductChanged(product_id=product.pk, change="status"))
+        _announce(product.pk, "status")
     return product
 
 
@@ -376,7 +389,7 @@ def sku_set_price(*, sku_id: int, price: int, original_price: int | None = None)
         sku.save(update_fields=["price", "original_price"])
         product_refresh_prices(sku.product_id)
         Product.objects.filter(pk=sku.product_id).update(updated_at=timezone.now())
-        publish(ProductChanged(product_id=sku.product_id, change="price"))
+        _announce(sku.product_id, "price")
     return sku
 
 
@@ -396,7 +409,7 @@ def product_after_admin_save(product_id: int) -> None:
                 description_html=clean, published_at=product.published_at or timezone.now()
             )
         product_refresh_prices(product_id)
-        publish(ProductChanged(product_id=product_id, change="updated"))
+        _announce(product_id, "updated")
 
 
 # --- Images ----------------------------------------------------------------------------------
@@ -452,11 +465,11 @@ def product_image_add(
         image.save()
         if not product.cover:
             Product.objects.filter(pk=product.pk).update(cover=image.thumbnail.url)
-        publish(ProductChanged(product_id=product.pk, change="media"))
+        _announce(product.pk, "media")
     return image
 
 
 def category_touch(*, category_id: int) -> None:
     """A category was renamed or hidden: tell the caches and the index."""
     with transaction.atomic():
-        publish(CategoryTreeChanged(category_id=category_id))
+        _announce_tree(category_id)

@@ -138,9 +138,26 @@ def _claim_batch(batch_size: int) -> list[OutboxEvent]:
     return list(query[:batch_size])
 
 
+def _record_failure(row: OutboxEvent, name: str, exc: Exception) -> None:
+    row.attempts += 1
+    row.last_error = f"{name}: {type(exc).__name__}: {exc}"[:4000]
+    if row.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
+        row.status = OutboxEvent.Status.DEAD
+    row.available_at = clock.now() + retry_delay(row.attempts)
+    row.save(update_fields=["attempts", "last_error", "status", "available_at"])
+    logger.exception(
+        "outbox handler failed",
+        extra={"event_id": str(row.event_id), "handler": name, "attempts": row.attempts},
+    )
+
+
 def _deliver(row: OutboxEvent) -> bool:
     """Run every handler that has not yet receipted this event. True when all succeeded."""
-    delivered = rebuild(row)
+    try:
+        delivered = rebuild(row)
+    except Exception as exc:  # unknown type or stale payload: must not wedge the whole outbox
+        _record_failure(row, "rebuild", exc)
+        return False
     done = set(HandlerReceipt.objects.filter(event=row).values_list("handler", flat=True))
     for name, handler in handlers_for(row.event_type):
         if name in done:
@@ -150,16 +167,7 @@ def _deliver(row: OutboxEvent) -> bool:
                 handler(delivered)
                 HandlerReceipt.objects.create(event=row, handler=name)
         except Exception as exc:  # recorded and retried with back-off, never swallowed silently
-            row.attempts += 1
-            row.last_error = f"{name}: {type(exc).__name__}: {exc}"[:4000]
-            if row.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
-                row.status = OutboxEvent.Status.DEAD
-            row.available_at = clock.now() + retry_delay(row.attempts)
-            row.save(update_fields=["attempts", "last_error", "status", "available_at"])
-            logger.exception(
-                "outbox handler failed",
-                extra={"event_id": str(row.event_id), "handler": name, "attempts": row.attempts},
-            )
+            _record_failure(row, name, exc)
             return False
     row.status = OutboxEvent.Status.DELIVERED
     row.delivered_at = clock.now()

@@ -87,3 +87,13 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.method} {self.path} [{self.key}] {self.state}"
+
+
+class CacheGeneration(models.Model):
+    """Version numbers of cached things (embedded setup; Redis holds them in production)."""
+
+    name = models.CharField(max_length=120, primary_key=True)
+    value = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.name}={self.value}"

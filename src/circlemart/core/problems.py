@@ -67,4 +67,11 @@ def install(api: NinjaAPI) -> None:
 
     @api.exception_handler(HttpError)
     def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        if exc.status_code == 400 and str(exc).startswith("Cannot parse request body"):
+            body = {
+                "code": "invalid_json",
+                "message": str(_("The request body is not valid JSON.")),
+                "field": "body",
+            }
+            return problem(api, request, 400, body)
         return problem(api, request, exc.status_code, {"code": "error", "message": str(exc)})

@@ -6,6 +6,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
+from circlemart.core import cache as cache_generations
 from circlemart.core.errors import Conflict, ValidationFailed
 from circlemart.core.events import publish
 from circlemart.inventory.events import StockChanged
@@ -15,6 +16,21 @@ from circlemart.inventory.models import StockLevel
 def _available(sku_id: int) -> int:
     row = StockLevel.objects.filter(sku_id=sku_id).values_list("on_hand", "reserved").first()
     return row[0] - row[1] if row else 0
+
+
+def _announce(sku_id: int) -> int:
+    """Publish StockChanged and drop cached pages that show this SKU's product."""
+    from circlemart.catalog import contracts as catalog_contracts
+    from circlemart.catalog import selectors as catalog_selectors  # catalog imports us too
+
+    available = _available(sku_id)
+    publish(StockChanged(sku_id=sku_id, available=available))
+    product_id = catalog_selectors.product_id_for_sku(sku_id)
+    if product_id is not None:
+        cache_generations.bump(
+            catalog_contracts.product_generation(product_id), catalog_contracts.LISTING_GENERATION
+        )
+    return available
 
 
 def stock_set(*, sku_id: int, on_hand: int) -> int:
@@ -32,9 +48,7 @@ def stock_set(*, sku_id: int, on_hand: int) -> int:
                 code="below_reserved",
                 field="stock",
             ) from exc
-        available = _available(sku_id)
-        publish(StockChanged(sku_id=sku_id, available=available))
-    return available
+        return _announce(sku_id)
 
 
 def stock_adjust(*, sku_id: int, delta: int) -> int:
@@ -47,9 +61,7 @@ def stock_adjust(*, sku_id: int, delta: int) -> int:
             raise Conflict(
                 _("Not enough stock for this change."), code="insufficient_stock", field="stock"
             )
-        available = _available(sku_id)
-        publish(StockChanged(sku_id=sku_id, available=available))
-    return available
+        return _announce(sku_id)
 
 
 def stock_create_many(levels: dict[int, int]) -> None:

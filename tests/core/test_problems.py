@@ -1,0 +1,116 @@
+"""API problem answers: every refusal is `{"error": {"code", "message", "field"}}` with a 4xx."""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = [pytest.mark.urls("tests.core.urls"), pytest.mark.django_db]
+
+API = "/api/core-tests"
+
+
+def test_a_domain_error_keeps_its_status_code_field_and_extra(api_client):
+    response = api_client.get(f"{API}/conflict")
+
+    assert response.status_code == 409
+    assert response.json() == {
+        "error": {
+            "code": "out_of_stock",
+            "message": "Only 2 left.",
+            "field": "sku",
+            "available": 2,
+        }
+    }
+    assert "Retry-After" not in response
+
+
+def test_a_rate_limit_says_when_to_come_back(api_client):
+    response = api_client.get(f"{API}/limited")
+
+    assert response.status_code == 429
+    assert response["Retry-After"] == "7"
+    assert response.json() == {
+        "error": {
+            "code": "rate_limited",
+            "message": "Slow down.",
+            "field": "phone",
+            "retry_after": 7,
+        }
+    }
+
+
+def test_a_schema_error_names_the_field_as_the_caller_knows_it(api_client):
+    response = api_client.post(
+        f"{API}/signup", data={"email": "a@example.com"}, content_type="application/json"
+    )
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "error": {
+            "code": "invalid",
+            "message": "This field is required.",
+            "field": "age",
+            "errors": [{"field": "age", "message": "This field is required."}],
+        }
+    }
+
+
+def test_every_schema_error_is_listed_and_validator_messages_lose_their_prefix(api_client):
+    response = api_client.post(
+        f"{API}/signup",
+        data={"email": "a@example.com", "age": "old", "lucky_number": 3},
+        content_type="application/json",
+    )
+
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["code"] == "invalid"
+    assert [detail["field"] for detail in error["errors"]] == ["age", "lucky_number"]
+    assert error["errors"][1]["message"] == "must be even"
+    assert (error["field"], error["message"]) == ("age", error["errors"][0]["message"])
+
+
+def test_a_query_parameter_error_names_the_parameter(api_client):
+    response = api_client.get(f"{API}/items", {"page": "first"})
+
+    assert response.status_code == 400
+    assert response.json()["error"]["field"] == "page"
+
+
+def test_a_body_that_is_not_json_is_a_bad_request(api_client):
+    response = api_client.post(f"{API}/signup", data="{not json", content_type="application/json")
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "error": {
+            "code": "invalid_json",
+            "message": "The request body is not valid JSON.",
+            "field": "body",
+        }
+    }
+
+
+def test_the_required_message_is_translated(client):
+    response = client.post(f"{API}/signup", data={}, content_type="application/json")
+    assert response.json()["error"]["message"] == "这个字段是必填项。"
+
+
+def test_not_found(api_client):
+    response = api_client.get(f"{API}/missing")
+    assert response.status_code == 404
+    assert response.json() == {"error": {"code": "not_found", "message": "Not found."}}
+
+
+def test_an_http_error_keeps_its_status(api_client):
+    response = api_client.get(f"{API}/teapot")
+    assert response.status_code == 418
+    assert response.json() == {"error": {"code": "error", "message": "short and stout"}}
+
+
+def test_unauthenticated_calls_are_told_how_to_authenticate(api_client):
+    response = api_client.get(f"{API}/private")
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == 'Bearer realm="api"'
+    assert response.json() == {
+        "error": {"code": "not_authenticated", "message": "Authentication required."}
+    }
