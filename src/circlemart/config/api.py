@@ -5,6 +5,7 @@ from __future__ import annotations
 from ninja import NinjaAPI
 
 from circlemart.accounts.api import auth_router, me_router
+from circlemart.catalog.api import router as catalog_router
 from circlemart.core import problems
 from circlemart.core.api_auth import SignedIn
 from circlemart.social.api import router as users_router
@@ -25,3 +26,4 @@ problems.install(api)
 api.add_router("/auth/", auth_router, tags=["auth"])
 api.add_router("/me", me_router, tags=["me"])
 api.add_router("/users", users_router, tags=["users"])
+api.add_router("/catalog", catalog_router)

@@ -60,10 +60,15 @@ def _bump_shared(names: tuple[str, ...]) -> None:
         cache.incr(key)
 
 
-def cached(key: str, depends_on: Iterable[str], compute: Callable[[], T], timeout: int = 600) -> T:
-    """`compute()` once per generation of everything it `depends_on`."""
-    stamp = ".".join(f"{name}={value}" for name, value in sorted(generations(depends_on).items()))
-    full_key = f"c:{key}:{stamp}"
+def cached(
+    key: str,
+    depends_on: Iterable[str],
+    compute: Callable[[], T],
+    timeout: int = 600,
+    stamp: str | None = None,
+) -> T:
+    """`compute()` once per generation of everything it `depends_on` (pass `stamp` if known)."""
+    full_key = f"c:{key}:{stamp if stamp is not None else stamp_of(depends_on)}"
     value = cache.get(full_key)
     if value is None:
         value = compute()
@@ -74,4 +79,4 @@ def cached(key: str, depends_on: Iterable[str], compute: Callable[[], T], timeou
 def stamp_of(depends_on: Iterable[str]) -> str:
     """A short token that changes whenever any dependency changes (for ETags)."""
     values = generations(depends_on)
-    return "-".join(f"{values[name]}" for name in sorted(values))
+    return "-".join(f"{name}={values[name]}" for name in sorted(values))
