@@ -34,16 +34,16 @@ test: install
 	$(BIN)/pytest
 
 lint: install
-	$(BIN)/ruff format --check src tests bench
-	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check
+	$(BIN)/ruff check
 	$(BIN)/mypy src
 	$(BIN)/lint-imports
 	$(BIN)/circlemart makemigrations --check --dry-run
 	$(BIN)/python -m circlemart.config.openapi --check docs/openapi.json
 
 format: install
-	$(BIN)/ruff format src tests bench
-	$(BIN)/ruff check --fix src tests bench
+	$(BIN)/ruff format
+	$(BIN)/ruff check --fix
 
 messages: install
 	cd src/circlemart && ../../$(BIN)/circlemart makemessages -l zh_Hans --no-obsolete && ../../$(BIN)/circlemart compilemessages
