@@ -41,25 +41,29 @@ def test_unknown_and_hidden_products_are_404(api_client):
     assert api_client.get("/api/v1/catalog/products/abc").status_code == 400
 
 
-def test_etag_gives_304_until_the_price_changes(api_client):
+def test_etag_gives_304_until_the_price_changes(api_client, django_capture_on_commit_callbacks):
     product = factories.product(prices=(10000,))
     path = f"/api/v1/catalog/products/{product.pk}"
     first = api_client.get(path)
     assert first["Cache-Control"] == "public, max-age=30"
     etag = first["ETag"]
     assert api_client.get(path, headers={"If-None-Match": etag}).status_code == 304
-    services.sku_set_price(sku_id=product.skus.get().pk, price=8800)
+    with django_capture_on_commit_callbacks(execute=True):  # Redis bumps after commit
+        services.sku_set_price(sku_id=product.skus.get().pk, price=8800)
     changed = api_client.get(path, headers={"If-None-Match": etag})
     assert changed.status_code == 200
     assert changed.json()["skus"][0]["price"] == 8800
     assert changed["ETag"] != etag
 
 
-def test_cached_detail_is_never_stale_after_a_stock_change(api_client):
+def test_cached_detail_is_never_stale_after_a_stock_change(
+    api_client, django_capture_on_commit_callbacks
+):
     product = factories.product(stock=(5,))
     path = f"/api/v1/catalog/products/{product.pk}"
     assert api_client.get(path).json()["skus"][0]["available"] == 5
-    inventory.stock_adjust(sku_id=product.skus.get().pk, delta=-5)
+    with django_capture_on_commit_callbacks(execute=True):
+        inventory.stock_adjust(sku_id=product.skus.get().pk, delta=-5)
     assert api_client.get(path).json()["skus"][0]["available"] == 0
 
 
@@ -70,9 +74,10 @@ def test_signed_in_callers_get_private_answers(api_client):
     assert response["Cache-Control"] == "private, no-cache"
 
 
-def test_second_read_is_served_from_the_cache(api_client, django_assert_max_num_queries):
+def test_second_read_is_served_from_the_cache(api_client, django_assert_num_queries, settings):
     product = factories.product()
     path = f"/api/v1/catalog/products/{product.pk}"
     api_client.get(path)
-    with django_assert_max_num_queries(2):  # session-less: the generation lookup, nothing else
+    # Only the generation lookup, which lives in Redis when there is one.
+    with django_assert_num_queries(0 if settings.REDIS_URL else 1):
         assert api_client.get(path).status_code == 200

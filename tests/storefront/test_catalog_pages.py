@@ -51,30 +51,39 @@ def test_missing_and_hidden_products_are_404(client):
     assert client.get("/p/999999/").status_code == 404
 
 
-def test_product_page_is_never_stale_after_price_or_stock_changes(client):
+def test_product_page_is_never_stale_after_price_or_stock_changes(
+    client, django_capture_on_commit_callbacks
+):
     product = factories.product(prices=(10000,), stock=(5,))
     sku = product.skus.get()
     assert "¥100.00" in client.get(f"/p/{product.pk}/").content.decode()
-    services.sku_set_price(sku_id=sku.pk, price=8800)
+    with django_capture_on_commit_callbacks(execute=True):  # Redis bumps after commit
+        services.sku_set_price(sku_id=sku.pk, price=8800)
     html = client.get(f"/p/{product.pk}/").content.decode()
     assert "¥88.00" in html
     assert "¥100.00" not in html
-    inventory.stock_adjust(sku_id=sku.pk, delta=-5)
+    with django_capture_on_commit_callbacks(execute=True):
+        inventory.stock_adjust(sku_id=sku.pk, delta=-5)
     html = client.get(f"/p/{product.pk}/").content.decode()
     assert '"available": 0' in html
 
 
-def test_taking_a_product_off_the_shelf_removes_its_cached_page(client):
+def test_taking_a_product_off_the_shelf_removes_its_cached_page(
+    client, django_capture_on_commit_callbacks
+):
     product = factories.product()
     assert client.get(f"/p/{product.pk}/").status_code == 200
-    services.product_set_status(product_id=product.pk, status=Product.Status.OFF_SHELF)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.product_set_status(product_id=product.pk, status=Product.Status.OFF_SHELF)
     assert client.get(f"/p/{product.pk}/").status_code == 404
 
 
-def test_anonymous_product_page_is_served_from_the_cache(client, django_assert_num_queries):
+def test_anonymous_product_page_is_served_from_the_cache(
+    client, django_assert_num_queries, settings
+):
     product = factories.product()
     client.get(f"/p/{product.pk}/")
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(0 if settings.REDIS_URL else 1):  # the generation lookup
         assert client.get(f"/p/{product.pk}/").status_code == 200
 
 

@@ -148,12 +148,13 @@ class TestPopularCreators:
 
         # cache generations, category tree, hot and new product ids (no cards: none exist), most
         # followed, their cards, member count, follow count — however many creators there are
-        with django_assert_num_queries(9):
+        generation_lookups = 0 if settings.REDIS_URL else 2  # in Redis when there is one
+        with django_assert_num_queries(7 + generation_lookups):
             response = client.get(HOME)
         assert len(creator_cards(response.content.decode())) == creators
 
         # Anonymous visitors then share the rendered body: one query for the generations.
-        with django_assert_num_queries(1):
+        with django_assert_num_queries(generation_lookups // 2):
             again = client.get(HOME)
         assert len(creator_cards(again.content.decode())) == creators
 

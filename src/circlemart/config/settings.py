@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "circlemart.social",
     "circlemart.catalog",
     "circlemart.inventory",
+    "circlemart.search",
     "circlemart.storefront",
 ]
 
@@ -244,6 +245,7 @@ DEFAULT_CURRENCY = env_str("DEFAULT_CURRENCY", "CNY")
 # --- Static and media -----------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise warns about a missing directory
 MEDIA_URL = "/media/"
 MEDIA_ROOT = DATA_DIR / "media"
 # The embedded setup serves uploads itself; production puts them behind a CDN / object store.

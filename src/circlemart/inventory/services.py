@@ -18,8 +18,9 @@ def _available(sku_id: int) -> int:
     return row[0] - row[1] if row else 0
 
 
-def _announce(sku_id: int) -> int:
-    """Publish StockChanged and drop cached pages that show this SKU's product."""
+def _announce(sku_id: int, *, before: int) -> int:
+    """Publish StockChanged and drop cached pages that show this SKU's product. Listings only
+    show "sold out", so they are dropped only when availability crosses zero."""
     from circlemart.catalog import contracts as catalog_contracts
     from circlemart.catalog import selectors as catalog_selectors  # catalog imports us too
 
@@ -27,9 +28,10 @@ def _announce(sku_id: int) -> int:
     publish(StockChanged(sku_id=sku_id, available=available))
     product_id = catalog_selectors.product_id_for_sku(sku_id)
     if product_id is not None:
-        cache_generations.bump(
-            catalog_contracts.product_generation(product_id), catalog_contracts.LISTING_GENERATION
-        )
+        names = [catalog_contracts.product_generation(product_id)]
+        if (before > 0) != (available > 0):
+            names.append(catalog_contracts.LISTING_GENERATION)
+        cache_generations.bump(*names)
     return available
 
 
@@ -39,6 +41,7 @@ def stock_set(*, sku_id: int, on_hand: int) -> int:
         raise ValidationFailed(_("Stock cannot be negative."), code="negative_stock", field="stock")
     with transaction.atomic():
         StockLevel.objects.get_or_create(sku_id=sku_id)
+        before = _available(sku_id)
         try:
             with transaction.atomic():
                 StockLevel.objects.filter(sku_id=sku_id).update(on_hand=on_hand)
@@ -48,7 +51,7 @@ def stock_set(*, sku_id: int, on_hand: int) -> int:
                 code="below_reserved",
                 field="stock",
             ) from exc
-        return _announce(sku_id)
+        return _announce(sku_id, before=before)
 
 
 def stock_adjust(*, sku_id: int, delta: int) -> int:
@@ -61,7 +64,7 @@ def stock_adjust(*, sku_id: int, delta: int) -> int:
             raise Conflict(
                 _("Not enough stock for this change."), code="insufficient_stock", field="stock"
             )
-        return _announce(sku_id)
+        return _announce(sku_id, before=_available(sku_id) - delta)
 
 
 def stock_create_many(levels: dict[int, int]) -> None:
