@@ -393,6 +393,97 @@ def sku_set_price(*, sku_id: int, price: int, original_price: int | None = None)
     return sku
 
 
+@dataclass(frozen=True)
+class SkuUpsertResult:
+    created: int
+    updated: int
+
+
+def sku_upsert_many(*, product_id: int, skus: list[SkuInput]) -> SkuUpsertResult:
+    """Imports: add the SKUs a product lacks and reprice those it has, matched by code.
+
+    An existing SKU gets the new price, original price and purchase limit; its options never
+    change (orders name them) and its stock is counted through `inventory.stock_set`, so
+    `stock` is used for new SKUs only. SKUs not listed are left alone. One ProductChanged.
+    """
+    for index, sku in enumerate(skus):
+        _check_sku(sku, index)
+        if sku.max_per_order < 1:
+            raise ValidationFailed(
+                _("The purchase limit must be at least 1."),
+                field=f"skus[{index}].max_per_order",
+            )
+    codes = [sku.code.strip() for sku in skus]
+    if len(set(codes)) != len(codes):
+        raise ValidationFailed(_("Two SKUs have the same code."), code=errors.CODE_TAKEN)
+    with transaction.atomic():
+        if not Product.objects.select_for_update().filter(pk=product_id).exists():
+            raise NotFound(_("Product not found."), field="product")
+        existing = {sku.code: sku for sku in Sku.objects.select_for_update().filter(code__in=codes)}
+        owners = dict(Sku.objects.filter(product_id=product_id).values_list("options_key", "code"))
+        last = Sku.objects.filter(product_id=product_id).aggregate(last=Max("position"))["last"]
+        position = -1 if last is None else last
+        fresh: list[tuple[Sku, int]] = []
+        updated = 0
+        for index, (code, data) in enumerate(zip(codes, skus, strict=True)):
+            key = options_key(data.options)
+            current = existing.get(code)
+            if current is None:
+                if key in owners:
+                    raise ValidationFailed(
+                        _("Two SKUs have the same options."),
+                        code=errors.DUPLICATE_OPTIONS,
+                        field=f"skus[{index}].options",
+                    )
+                owners[key] = code
+                position += 1
+                row = Sku(
+                    product_id=product_id,
+                    code=code,
+                    options=data.options,
+                    options_key=key,
+                    price=data.price,
+                    original_price=data.original_price,
+                    max_per_order=data.max_per_order,
+                    position=position,
+                )
+                fresh.append((row, data.stock))
+                continue
+            if current.product_id != product_id:
+                raise Conflict(
+                    _("This SKU code belongs to another product."),
+                    code=errors.CODE_TAKEN,
+                    field=f"skus[{index}].code",
+                )
+            if current.options_key != key:
+                raise ValidationFailed(
+                    _("A SKU's options cannot change; add a new SKU instead."),
+                    field=f"skus[{index}].options",
+                )
+            wanted = (data.price, data.original_price, data.max_per_order)
+            if (current.price, current.original_price, current.max_per_order) != wanted:
+                current.price, current.original_price, current.max_per_order = wanted
+                current.save(update_fields=["price", "original_price", "max_per_order"])
+                updated += 1
+        try:
+            with transaction.atomic():
+                created = Sku.objects.bulk_create([row for row, _stock in fresh])
+        except IntegrityError as exc:  # a SKU with this code appeared since we looked
+            raise Conflict(
+                _("A product or SKU with this code already exists."),
+                code=errors.CODE_TAKEN,
+                field="code",
+            ) from exc
+        inventory.stock_create_many(
+            {row.pk: stock for row, (_row, stock) in zip(created, fresh, strict=True)}
+        )
+        if created or updated:
+            product_refresh_prices(product_id)
+            Product.objects.filter(pk=product_id).update(updated_at=timezone.now())
+            _announce(product_id, "updated" if created else "price")
+    return SkuUpsertResult(created=len(created), updated=updated)
+
+
 def product_after_admin_save(product_id: int) -> None:
     """The back office edits rows directly; this restores derived fields and tells others."""
     with transaction.atomic():
