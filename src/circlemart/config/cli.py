@@ -28,6 +28,12 @@ def serve(argv: Sequence[str]) -> int:
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
     parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "2")))
     parser.add_argument(
+        "--server",
+        choices=["wsgi", "asgi"],
+        default=os.environ.get("CIRCLEMART_SERVER", "wsgi"),
+        help="wsgi: threaded sync workers (fastest for HTTP); asgi: uvicorn workers",
+    )
+    parser.add_argument(
         "--no-worker",
         action="store_true",
         help="do not start the background worker beside the web server",
@@ -39,29 +45,42 @@ def serve(argv: Sequence[str]) -> int:
     from circlemart.config.celery import is_embedded_broker
 
     call_command("collectstatic", interactive=False, verbosity=0)
-    web = [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "circlemart.config.asgi:application",
-        "--worker-class",
-        "uvicorn_worker.UvicornWorker",
-        "--bind",
-        f"{args.host}:{args.port}",
-        "--workers",
-        str(args.workers),
-        "--access-logfile",
-        "-",
-        "--graceful-timeout",
-        "10",
-    ]
-    children = [subprocess.Popen(web)]  # noqa: S603  (our own interpreter and arguments)
+    web = [sys.executable, "-m", "gunicorn", *server_arguments(args.server, args.workers)]
+    web += ["--bind", f"{args.host}:{args.port}", "--access-logfile", "-"]
+    web += ["--graceful-timeout", "10"]
+    environment = dict(os.environ)
+    if args.server == "asgi":
+        # Each ASGI request runs on a new thread: persistent per-thread connections would
+        # pile up (PostgreSQL uses the pool instead; see settings).
+        environment.setdefault("DB_CONN_MAX_AGE", "0")
+    children = [subprocess.Popen(web, env=environment)]  # noqa: S603  (our own arguments)
     if is_embedded_broker() and not args.no_worker:
         worker = [sys.executable, "-m", "circlemart.config.cli", "worker"]
         children.append(subprocess.Popen(worker))  # noqa: S603
         print("background worker: embedded broker (filesystem queue in the data dir)")
     print(f"Circlemart on http://{args.host}:{args.port}  (Ctrl-C stops it)", flush=True)
     return _supervise(children)
+
+
+def server_arguments(kind: str, workers: int) -> list[str]:
+    """gunicorn's application and worker class for `circlemart serve --server …`."""
+    if kind == "asgi":
+        return [
+            "circlemart.config.asgi:application",
+            "--worker-class",
+            "uvicorn_worker.UvicornWorker",
+            "--workers",
+            str(workers),
+        ]
+    return [
+        "circlemart.config.wsgi:application",
+        "--worker-class",
+        "gthread",
+        "--threads",
+        os.environ.get("WEB_THREADS", "4"),
+        "--workers",
+        str(workers),
+    ]
 
 
 def _supervise(children: list[subprocess.Popen[bytes]]) -> int:

@@ -133,7 +133,6 @@ TEMPLATES = [
 DATABASE_URL = env_str("DATABASE_URL") or f"sqlite:///{DATA_DIR / 'circlemart.sqlite3'}"
 _database = dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))
 if _database["ENGINE"] == "django.db.backends.sqlite3":
-    _database["CONN_MAX_AGE"] = 0
     _database["OPTIONS"] = {
         # WAL lets readers run beside the writer; IMMEDIATE takes the write lock up front so
         # concurrent writers queue on busy_timeout instead of failing on lock upgrade.
@@ -143,6 +142,18 @@ if _database["ENGINE"] == "django.db.backends.sqlite3":
         ),
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
+    }
+elif env_bool("DB_POOL", True):
+    # A connection pool instead of per-thread persistent connections: under ASGI every
+    # request runs on a fresh thread, and persistent connections would pile up until
+    # PostgreSQL refuses clients. The pool bounds them for WSGI and ASGI alike.
+    _database["CONN_MAX_AGE"] = 0
+    _database["OPTIONS"] = {
+        "pool": {
+            "min_size": env_int("DB_POOL_MIN", 2),
+            "max_size": env_int("DB_POOL_MAX", 10),
+            "timeout": env_int("DB_POOL_TIMEOUT", 10),
+        }
     }
 else:
     _database["CONN_HEALTH_CHECKS"] = True
