@@ -8,6 +8,8 @@ from circlemart.accounts.api import auth_router, me_router
 from circlemart.catalog.api import router as catalog_router
 from circlemart.core import problems
 from circlemart.core.api_auth import SignedIn
+from circlemart.search.api import history_router as search_history_router
+from circlemart.search.api import router as search_router
 from circlemart.social.api import router as users_router
 
 api = NinjaAPI(
@@ -27,3 +29,5 @@ api.add_router("/auth/", auth_router, tags=["auth"])
 api.add_router("/me", me_router, tags=["me"])
 api.add_router("/users", users_router, tags=["users"])
 api.add_router("/catalog", catalog_router)
+api.add_router("/catalog", search_router)
+api.add_router("/me/search-history", search_history_router)

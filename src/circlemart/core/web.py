@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.http import HttpRequest
 
 from circlemart.core.errors import DomainError
 
@@ -14,3 +15,20 @@ def form_error(
     field = (aliases or {}).get(error.field or "", error.field)
     target = field if field and field in form.fields else None
     form.add_error(target, str(error.message))
+
+
+def viewer_id(request: HttpRequest) -> int | None:
+    """The signed-in user's id (session or bearer token), or None for a visitor."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return None
+    pk = user.pk
+    return pk if isinstance(pk, int) else None
+
+
+def signed_in_id(request: HttpRequest) -> int:
+    """For endpoints whose auth already guarantees a signed-in caller."""
+    user_id = viewer_id(request)
+    if user_id is None:
+        raise PermissionError("endpoint reached without a signed-in caller")
+    return user_id

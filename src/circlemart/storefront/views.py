@@ -11,6 +11,7 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from circlemart.accounts import selectors as account_selectors
 from circlemart.catalog import selectors as catalog_selectors
@@ -21,7 +22,12 @@ from circlemart.catalog.contracts import (
     product_generation,
 )
 from circlemart.core.cache import cached
+from circlemart.core.errors import NotFound, ValidationFailed
 from circlemart.core.http_cache import is_anonymous
+from circlemart.core.web import viewer_id
+from circlemart.search import selectors as search_selectors
+from circlemart.search.contracts import SEARCH_INDEX_GENERATION
+from circlemart.search.listing import ListingRequest, parse_listing, run_listing
 from circlemart.social import selectors as social_selectors
 from circlemart.storefront.templatetags.storefront import money
 
@@ -106,3 +112,123 @@ def healthz(request: HttpRequest) -> JsonResponse:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"status": "ok"})
+
+
+# --- Listings and search ---------------------------------------------------------------------
+
+SORTS = [
+    ("", _lazy("Recommended")),
+    ("sales", _lazy("Best selling")),
+    ("price_asc", _lazy("Price: low to high")),
+    ("price_desc", _lazy("Price: high to low")),
+    ("newest", _lazy("Newest")),
+    ("rating", _lazy("Top rated")),
+]
+
+
+def _more_url(request: HttpRequest, cursor: str) -> str:
+    params = request.GET.copy()
+    params["cursor"] = cursor
+    return f"{request.path}?{params.urlencode()}"
+
+
+def _listing_context(request: HttpRequest, listing: ListingRequest) -> dict[str, Any]:
+    result = run_listing(listing, viewer_id=viewer_id(request))
+    trail = catalog_selectors.category_trail(listing.category.path) if listing.category else []
+    chosen_price = request.GET.get("price", "")
+    price_options = [
+        {
+            "value": f"{bucket.low}-{bucket.high or ''}",
+            "low": bucket.low,
+            "high": bucket.high,
+            "count": bucket.count,
+            "selected": chosen_price == f"{bucket.low}-{bucket.high or ''}",
+        }
+        for bucket in (result.facets.price_buckets if result.facets else [])
+        if bucket.count
+    ]
+    return {
+        "listing": listing,
+        "result": result,
+        "price_options": price_options,
+        "cards": catalog_selectors.product_cards(result.product_ids),
+        "trail": trail,
+        "sorts": SORTS,
+        "more_url": _more_url(request, result.next_cursor) if result.next_cursor else "",
+        "selected_brands": set(listing.filters.brand_ids),
+        "params": request.GET,
+    }
+
+
+def _listing_error(request: HttpRequest, error: ValidationFailed) -> HttpResponse:
+    """A bad filter in the address (hand-edited, stale link) gets a message, not a 500."""
+    context = {"error": error.message, "params": request.GET, "sorts": SORTS}
+    return render(request, "storefront/listing.html", context, status=400)
+
+
+def _listing_page(request: HttpRequest, *, category_slug: str | None = None) -> HttpResponse:
+    try:
+        listing = parse_listing(request.GET, category_slug=category_slug)
+    except NotFound as error:
+        raise Http404(str(error.message)) from error
+    except ValidationFailed as error:
+        return _listing_error(request, error)
+    htmx = getattr(request, "htmx", False)
+    if htmx and listing.cursor:  # infinite scroll: the next tiles and the next sentinel
+        try:
+            context = _listing_context(request, listing)
+        except ValidationFailed:
+            return HttpResponse(status=400)
+        return render(request, "storefront/partials/listing_more.html", context)
+
+    def body() -> str:
+        context = _listing_context(request, listing)
+        return render_to_string(
+            "storefront/partials/listing_results.html", context, request=request
+        )
+
+    try:
+        if listing.query:  # searches are logged per request
+            results = body()
+        else:
+            results = _page_cache(
+                request,
+                f"listing:{listing.cache_key()}",
+                [LISTING_GENERATION, SEARCH_INDEX_GENERATION],
+                body,
+            )
+    except ValidationFailed as error:
+        return _listing_error(request, error)
+    if htmx:  # filters changed: swap the results only
+        return HttpResponse(results)
+    page_context: dict[str, Any] = {
+        "results": results,
+        "listing": listing,
+        "params": request.GET,
+        "sorts": SORTS,
+        "trail": catalog_selectors.category_trail(listing.category.path)
+        if listing.category
+        else [],
+        "hot_searches": search_selectors.hot_searches(limit=8)
+        if not listing.query and not listing.category
+        else [],
+        "history": search_selectors.search_history(viewer_id(request) or 0, limit=8)
+        if not listing.query and viewer_id(request)
+        else [],
+    }
+    return render(request, "storefront/listing.html", page_context)
+
+
+def category_page(request: HttpRequest, slug: str) -> HttpResponse:
+    return _listing_page(request, category_slug=slug)
+
+
+def search_page(request: HttpRequest) -> HttpResponse:
+    return _listing_page(request)
+
+
+def search_suggestions(request: HttpRequest) -> HttpResponse:
+    """htmx: the suggestion list under the search box."""
+    prefix = (request.GET.get("q") or "")[:50]
+    items = search_selectors.suggest(prefix) if prefix.strip() else []
+    return render(request, "storefront/partials/suggestions.html", {"items": items})

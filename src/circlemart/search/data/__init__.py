@@ -1,0 +1,1 @@
+"""Package data of search: the committed segmentation word list (userdict.txt)."""
