@@ -12,6 +12,8 @@ from django.db import transaction
 from circlemart.accounts.seed import seed_staff, seed_users, staff_logins
 from circlemart.catalog import selectors as catalog_selectors
 from circlemart.catalog.seed import seed_products
+from circlemart.search import selectors as search_selectors
+from circlemart.search import services as search_services
 from circlemart.social import selectors as social_selectors
 from circlemart.social.seed import seed_follows
 
@@ -21,7 +23,10 @@ def seed_world(*, seed: int, users: int, products: int = 5000, progress: bool = 
         seed_staff()
     user_ids = seed_users(rng=random.Random(seed), count=users, progress=progress)
     seed_follows(rng=random.Random(seed + 1), user_ids=user_ids, progress=progress)
-    seed_products(rng=random.Random(seed + 2), count=products, progress=progress)
+    created = seed_products(rng=random.Random(seed + 2), count=products, progress=progress)
+    if created or not search_selectors.index_size().get("documents"):
+        # Seeding bulk-inserts (no per-product events), so the index is rebuilt once here.
+        search_services.reindex_all(progress=progress)
     return (
         f"demo world (seed {seed}): {len(user_ids)} shoppers, "
         f"{social_selectors.edge_count()} follows, {catalog_selectors.product_count()} products"
