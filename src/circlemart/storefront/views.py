@@ -11,7 +11,7 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from circlemart.accounts import selectors as account_selectors
 from circlemart.catalog import selectors as catalog_selectors
@@ -117,12 +117,12 @@ def healthz(request: HttpRequest) -> JsonResponse:
 # --- Listings and search ---------------------------------------------------------------------
 
 SORTS = [
-    ("", _lazy("Recommended")),
-    ("sales", _lazy("Best selling")),
-    ("price_asc", _lazy("Price: low to high")),
-    ("price_desc", _lazy("Price: high to low")),
-    ("newest", _lazy("Newest")),
-    ("rating", _lazy("Top rated")),
+    ("", gettext_lazy("Recommended")),
+    ("sales", gettext_lazy("Best selling")),
+    ("price_asc", gettext_lazy("Price: low to high")),
+    ("price_desc", gettext_lazy("Price: high to low")),
+    ("newest", gettext_lazy("Newest")),
+    ("rating", gettext_lazy("Top rated")),
 ]
 
 
