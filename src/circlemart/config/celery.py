@@ -16,7 +16,9 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "circlemart.config.settings")
 
 app = Celery("circlemart")
 app.config_from_object("circlemart.config.celery_settings")
-app.autodiscover_tasks(["circlemart.core", "circlemart.accounts", "circlemart.social"])
+app.autodiscover_tasks(
+    ["circlemart.core", "circlemart.accounts", "circlemart.social", "circlemart.search"]
+)
 
 
 def is_embedded_broker() -> bool:

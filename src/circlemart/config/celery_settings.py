@@ -35,6 +35,7 @@ timezone = settings.TIME_ZONE
 beat_schedule = {
     "outbox-sweep": {"task": "core.relay_outbox", "schedule": float(settings.OUTBOX_SWEEP_SECONDS)},
     "idempotency-purge": {"task": "core.purge_idempotency_records", "schedule": 3600.0},
+    "search-log-purge": {"task": "search.purge_search_log", "schedule": 86400.0},
 }
 beat_schedule_filename = str(settings.DATA_DIR / "celerybeat-schedule")
 

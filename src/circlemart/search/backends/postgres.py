@@ -127,8 +127,12 @@ class PostgresBackend(SqlSearchBackend):
         return problems
 
     def optimise(self) -> None:
+        tables = (DOCUMENTS, "search_documenttag", "search_term", "search_suggestion")
         with connection.cursor() as cursor:
             for index in (VECTOR_INDEX, TITLE_TRIGRAM_INDEX):  # merge any pending entries
                 cursor.execute("SELECT gin_clean_pending_list(%s::regclass)", [index])
-            for table in (DOCUMENTS, "search_documenttag", "search_term", "search_suggestion"):
-                cursor.execute(f"ANALYZE {table}")
+            # VACUUM sets the visibility map, so totals and facets while browsing become
+            # index-only scans of search_doc_filters; it cannot run inside a transaction.
+            command = "ANALYZE" if connection.in_atomic_block else "VACUUM (ANALYZE)"
+            for table in tables:
+                cursor.execute(f"{command} {table}")
