@@ -225,3 +225,31 @@ class TestImages:
             services.product_image_add(product_id=product.pk, upload=io.BytesIO(b"GIF89a-not"))
         assert caught.value.field == "image"
         assert ProductImage.objects.count() == 0
+
+
+def test_tags_differing_only_in_case_share_one_tag():
+    product = factories.product(tags=["Hot", "hot", "新品"])
+    assert sorted(tag.name for tag in product.tags.all()) == ["Hot", "新品"]
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"title_en": "x" * 161}, "title_en"),
+        ({"subtitle": "y" * 201}, "subtitle"),
+        ({"code": "z" * 41}, "code"),
+    ],
+)
+def test_overlong_product_fields_are_refused_before_the_database(changes, field):
+    leaf = factories.category()
+    data = {
+        "code": "LONG-1",
+        "title": "标题",
+        "category_id": leaf.pk,
+        "skus": [services.SkuInput(code="LONG-1-A", price=100)],
+        **changes,
+    }
+    with pytest.raises(ValidationFailed) as caught:
+        services.product_create(data=services.ProductInput(**data))
+    assert caught.value.field == field
+    assert Product.objects.count() == 0

@@ -193,8 +193,12 @@ def tags_ensure(names: list[str]) -> list[Tag]:
         if not name:
             continue
         slug = slugify(name, allow_unicode=True)[:60] or uuid.uuid4().hex[:12]
-        tag, _ = Tag.objects.get_or_create(name=name, defaults={"slug": slug})
-        tags.append(tag)
+        # "Hot" and "hot" share a slug: the tag that owns the slug is the same tag.
+        tag = Tag.objects.filter(name=name).first() or Tag.objects.filter(slug=slug).first()
+        if tag is None:
+            tag, _ = Tag.objects.get_or_create(name=name, defaults={"slug": slug})
+        if tag not in tags:
+            tags.append(tag)
     return tags
 
 
@@ -256,8 +260,11 @@ def _check_sku(sku: SkuInput, index: int) -> None:
 
 def _check_product(data: ProductInput) -> None:
     clean_plain_text(data.title, field="title", min_length=1, max_length=120)
-    if not data.code.strip():
-        raise ValidationFailed(_("This field is required."), code="required", field="code")
+    clean_plain_text(data.title_en, field="title_en", max_length=160)
+    clean_plain_text(data.subtitle, field="subtitle", max_length=200)
+    clean_plain_text(data.code, field="code", min_length=1, max_length=40)
+    for index, sku in enumerate(data.skus):
+        clean_plain_text(sku.code, field=f"skus[{index}].code", min_length=1, max_length=60)
     if not data.skus:
         raise ValidationFailed(
             _("A product needs at least one SKU."), code=errors.NO_SKUS, field="skus"
