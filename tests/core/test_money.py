@@ -309,3 +309,13 @@ def test_format_defaults_to_chinese():
 )
 def test_babel_locale(language, expected):
     assert babel_locale(language) == expected
+
+
+@pytest.mark.parametrize("currency", ["CNY", "USD", "EUR", "JPY", "KWD"])
+@pytest.mark.parametrize("locale", ["zh_Hans_CN", "en_US", "de_DE", "fr_FR"])
+@pytest.mark.parametrize("amount", [0, 7, 99, 100, 123_456, 100_000_000, -250])
+def test_fast_formatting_matches_babel_exactly(currency, locale, amount):
+    from babel.numbers import format_currency
+
+    money = Money(amount, currency)
+    assert money.format(locale) == format_currency(money.to_decimal(), currency, locale=locale)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
+from functools import lru_cache
 
 from babel.numbers import format_currency, get_currency_precision
 
@@ -130,10 +132,36 @@ class Money:
 
     def format(self, locale: str = "zh_Hans_CN") -> str:
         """Localised display: "¥1,234.50" in Chinese, "CN¥1,234.50" in English."""
-        return str(format_currency(self.to_decimal(), self.currency, locale=locale))
+        shape = _currency_shape(self.currency, locale)
+        if shape is None or self.amount < 0:
+            return str(format_currency(self.to_decimal(), self.currency, locale=locale))
+        prefix, group, decimal_point, suffix = shape
+        exponent = minor_unit_exponent(self.currency)
+        whole, fraction = divmod(self.amount, 10**exponent)
+        digits = f"{whole:,}".replace(",", group)
+        if exponent:
+            digits += f"{decimal_point}{fraction:0{exponent}d}"
+        return f"{prefix}{digits}{suffix}"
 
     def __str__(self) -> str:
         return f"{self.to_decimal()} {self.currency}"
+
+
+@lru_cache(maxsize=64)
+def _currency_shape(currency: str, locale: str) -> tuple[str, str, str, str] | None:
+    """Babel's pattern for this currency and locale, read once from a sample (Babel parses its
+    locale data on every call, which dominated page rendering). None: use Babel each time."""
+    exponent = minor_unit_exponent(currency)
+    sample = str(
+        format_currency(Decimal("1234567") + Decimal(89).scaleb(-2), currency, locale=locale)
+    )
+    if exponent != 2:
+        return None
+    found = re.fullmatch(r"(\D*)1(\D)234(\D)567(\D)89(\D*)", sample)
+    if found is None or found.group(2) != found.group(3):
+        return None
+    prefix, group, _, decimal_point, suffix = found.groups()
+    return prefix, group, decimal_point, suffix
 
 
 def babel_locale(language_code: str | None) -> str:
