@@ -103,3 +103,16 @@ def test_signed_in_visitors_get_a_fresh_page(client):
     client.force_login(UserFactory(nickname="买家甲"))
     html = client.get(f"/p/{product.pk}/").content.decode()
     assert "买家甲" in html
+
+
+def test_signed_in_visitors_share_the_product_body_too(
+    client, django_assert_max_num_queries, settings
+):
+    product = factories.product(title="共享页面")
+    type(client)().get(f"/p/{product.pk}/")  # an anonymous visitor renders the body once
+    client.force_login(UserFactory(nickname="买家乙"))
+    # session, user, and the generation lookup (unless Redis holds it): no catalog queries
+    with django_assert_max_num_queries(3 if not settings.REDIS_URL else 2):
+        html = client.get(f"/p/{product.pk}/").content.decode()
+    assert "共享页面" in html
+    assert "买家乙" in html

@@ -34,11 +34,17 @@ T = TypeVar("T")
 
 
 def _page_cache(
-    request: HttpRequest, key: str, depends_on: list[str], render_body: Callable[[], T]
+    request: HttpRequest,
+    key: str,
+    depends_on: list[str],
+    render_body: Callable[[], T],
+    *,
+    same_for_everyone: bool = False,
 ) -> T:
-    """Anonymous visitors share the rendered body; signed-in ones get it fresh. The layout
-    around it (CSRF token, CSP nonce, who is signed in) is rendered per request."""
-    if not is_anonymous(request):
+    """Anonymous visitors share the rendered body, and so does everyone when the body shows
+    nothing about the viewer. The layout around it (CSRF token, CSP nonce, who is signed in)
+    is rendered per request."""
+    if not same_for_everyone and not is_anonymous(request):
         return render_body()
     return cached(f"page:{key}:{get_language()}", depends_on, render_body, timeout=600)
 
@@ -101,7 +107,13 @@ def product_page(request: HttpRequest, product_id: int) -> HttpResponse:
         html = render_to_string("storefront/partials/product_body.html", context, request=request)
         return {"title": detail.title, "title_en": detail.title_en, "html": html}
 
-    page = _page_cache(request, f"product:{product_id}", [product_generation(product_id)], body)
+    page = _page_cache(
+        request,
+        f"product:{product_id}",
+        [product_generation(product_id)],
+        body,
+        same_for_everyone=True,  # the product body shows nothing about the viewer
+    )
     if not page:
         raise Http404(_("Product not found."))
     return render(request, "storefront/product.html", {"page": page})
@@ -192,9 +204,10 @@ def _listing_page(request: HttpRequest, *, category_slug: str | None = None) -> 
         else:
             results = _page_cache(
                 request,
-                f"listing:{listing.cache_key()}",
+                f"listing:{request.path}:{listing.cache_key()}",
                 [LISTING_GENERATION, SEARCH_INDEX_GENERATION],
                 body,
+                same_for_everyone=True,  # tiles and filters show nothing about the viewer
             )
     except ValidationFailed as error:
         return _listing_error(request, error)
