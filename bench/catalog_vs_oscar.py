@@ -38,6 +38,9 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+# Same directory: the wrk invocation result and its parser are shared with the HTTP floor.
+from http_floor import BenchmarkError, WrkResult, parse_wrk
+
 BENCH_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = BENCH_DIR.parent
 OSCAR_VERSION = "4.2.1"
@@ -67,10 +70,6 @@ BUSY_LOAD_AVERAGE = 1.0
 TARGET_RATIO = 3.0
 TARGET_SEARCH_P99_MS = 50.0
 TARGET_CONNECTIONS = 32
-
-
-class BenchmarkError(RuntimeError):
-    """Anything that makes the numbers meaningless: the run stops and says why."""
 
 
 # --- The generated catalog --------------------------------------------------------------------
@@ -720,50 +719,6 @@ def check_endpoint(base_url: str, endpoint: Endpoint, headers: Mapping[str, str]
             f"{base_url}{endpoint.path} answered 200 without any of the expected products "
             f"(e.g. {sample}): an empty or wrong page would make the numbers meaningless"
         )
-
-
-@dataclass(frozen=True)
-class WrkResult:
-    requests: int
-    requests_per_second: float
-    p50_ms: float
-    p99_ms: float
-    error_responses: int
-    socket_errors: int
-
-
-_UNIT_TO_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
-_REQUESTS_PER_SECOND = re.compile(r"^Requests/sec:\s+([\d.]+)", re.MULTILINE)
-_REQUEST_COUNT = re.compile(r"^\s*(\d+) requests in ", re.MULTILINE)
-# wrk counts every status >= 400 here; redirects were already refused by check_endpoint.
-_ERROR_RESPONSES = re.compile(r"^\s*Non-2xx or 3xx responses:\s+(\d+)", re.MULTILINE)
-_SOCKET_ERRORS = re.compile(
-    r"^\s*Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", re.MULTILINE
-)
-
-
-def _percentile_ms(output: str, percentile: int) -> float:
-    match = re.search(rf"^\s+{percentile}%\s+([\d.]+)(us|ms|s|m)\s*$", output, re.MULTILINE)
-    if match is None:
-        raise BenchmarkError(f"no {percentile}% latency in wrk output:\n{output}")
-    return float(match.group(1)) * _UNIT_TO_MS[match.group(2)]
-
-
-def parse_wrk(output: str) -> WrkResult:
-    rate = _REQUESTS_PER_SECOND.search(output)
-    count = _REQUEST_COUNT.search(output)
-    if rate is None or count is None:
-        raise BenchmarkError(f"cannot read wrk output:\n{output}")
-    error_responses = _ERROR_RESPONSES.search(output)
-    socket_errors = _SOCKET_ERRORS.search(output)
-    return WrkResult(
-        requests=int(count.group(1)),
-        requests_per_second=float(rate.group(1)),
-        p50_ms=_percentile_ms(output, 50),
-        p99_ms=_percentile_ms(output, 99),
-        error_responses=int(error_responses.group(1)) if error_responses else 0,
-        socket_errors=sum(int(n) for n in socket_errors.groups()) if socket_errors else 0,
-    )
 
 
 def run_wrk(
