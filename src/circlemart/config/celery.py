@@ -17,7 +17,18 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "circlemart.config.settings")
 app = Celery("circlemart")
 app.config_from_object("circlemart.config.celery_settings")
 app.autodiscover_tasks(
-    ["circlemart.core", "circlemart.accounts", "circlemart.social", "circlemart.search"]
+    [
+        "circlemart.core",
+        "circlemart.accounts",
+        "circlemart.social",
+        "circlemart.search",
+        "circlemart.moderation",
+        "circlemart.notifications",
+        "circlemart.cart",
+        "circlemart.orders",
+        "circlemart.payments",
+        "circlemart.reviews",
+    ]
 )
 
 

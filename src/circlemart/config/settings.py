@@ -87,6 +87,13 @@ INSTALLED_APPS = [
     "circlemart.catalog",
     "circlemart.inventory",
     "circlemart.search",
+    "circlemart.moderation",
+    "circlemart.notifications",
+    "circlemart.cart",
+    "circlemart.pricing",
+    "circlemart.orders",
+    "circlemart.payments",
+    "circlemart.reviews",
     "circlemart.storefront",
 ]
 
@@ -294,6 +301,19 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
+
+# --- Orders, cart and pricing -----------------------------------------------------------
+ORDER_PAYMENT_WINDOW_MINUTES = env_int("ORDER_PAYMENT_WINDOW", 30)
+# --- orders settings end ---
+
+# --- Payments -------------------------------------------------------------------------------
+# --- payments settings end ---
+
+# --- Social, moderation, notifications, reviews ---------------------------------------------
+# --- social settings end ---
+# --- moderation settings end ---
+# --- notifications settings end ---
+# --- reviews settings end ---
 
 # --- Admin theme ----------------------------------------------------------------------------
 UNFOLD = {

@@ -22,6 +22,14 @@ urlpatterns = [
     path("api/docs", RedirectView.as_view(url="/api/v1/docs", permanent=False), name="api-docs"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("circlemart.accounts.urls")),
+    path("cart/", include("circlemart.cart.urls")),
+    path("orders/", include("circlemart.orders.urls")),
+    path("payments/", include("circlemart.payments.urls")),
+    path("inbox/", include("circlemart.notifications.urls")),
+    path("moderation/", include("circlemart.moderation.urls")),
+    path("reviews/", include("circlemart.reviews.urls")),
+    # Notes, circles, topics, profiles and feeds: /notes/…, /circles/…, /t/…, /u/…, /feed/…
+    path("", include("circlemart.social.urls")),
     path("", include("circlemart.storefront.urls")),
 ]
 

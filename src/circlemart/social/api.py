@@ -16,6 +16,8 @@ from circlemart.social.models import Follow
 from circlemart.social.schemas import EdgePageOut, FollowOut, PublicProfileOut
 
 router = Router()
+# Notes, comments, likes, circles, topics and feeds: /api/v1/social/…
+content_router = Router(tags=["social"])
 
 
 def _existing_user(user_id: int) -> None:

@@ -1,0 +1,1 @@
+"""Sensitive-word filter, sanitising, the review queue and user reports."""

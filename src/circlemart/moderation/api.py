@@ -1,0 +1,7 @@
+"""Moderation API (mounted by circlemart.config.api)."""
+
+from __future__ import annotations
+
+from ninja import Router
+
+router = Router(tags=["moderation"])

@@ -1,0 +1,1 @@
+"""The in-app inbox: grouped notifications, unread counts, preferences."""

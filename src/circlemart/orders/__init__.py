@@ -1,0 +1,1 @@
+"""Checkout, the order state machine, shipping, auto-cancel and after-sales."""

@@ -1,0 +1,1 @@
+"""Payment providers, the built-in test gateway, webhooks and refunds."""

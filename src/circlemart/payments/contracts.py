@@ -1,0 +1,41 @@
+"""What crosses the payments boundary. orders calls services.payment_start / payment_refund
+and reacts to PaymentCaptured / RefundSucceeded (events.py); it never sees provider details."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class PaymentStatus(StrEnum):
+    CREATED = "created"  # the provider has it; the buyer has not paid yet
+    CAPTURED = "captured"  # money taken (final unless refunded)
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+class RefundStatus(StrEnum):
+    PENDING = "pending"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class PaymentView:
+    id: int
+    order_number: str
+    amount: int  # minor units
+    currency: str
+    status: PaymentStatus
+    provider: str
+    redirect_url: str  # where the buyer goes to pay (the provider's hosted page)
+
+
+@dataclass(frozen=True)
+class RefundView:
+    id: int
+    order_number: str
+    amount: int
+    currency: str
+    status: RefundStatus
+    reference: str  # the caller's reference, e.g. "aftersales:12" or "order-cancelled:CM…"

@@ -1,0 +1,1 @@
+"""The price engine: quotes with every adjustment explained; shipping rules."""

@@ -1,0 +1,7 @@
+"""API of pricing."""
+
+from __future__ import annotations
+
+from ninja import Router
+
+router = Router(tags=["pricing"])

@@ -1,0 +1,1 @@
+"""Product reviews by verified buyers, follow-up reviews, helpful votes and Q&A."""

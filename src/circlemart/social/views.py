@@ -1,0 +1,1 @@
+"""Pages of the social app: notes, circles, topics, profiles and feeds."""
