@@ -304,15 +304,60 @@ LOGGING = {
 
 # --- Orders, cart and pricing -----------------------------------------------------------
 ORDER_PAYMENT_WINDOW_MINUTES = env_int("ORDER_PAYMENT_WINDOW", 30)
+ORDER_AUTO_CONFIRM_DAYS = env_int("ORDER_AUTO_CONFIRM_DAYS", 10)  # shipped → delivered
+ORDER_COMPLETE_AFTER_DAYS = env_int("ORDER_COMPLETE_AFTER_DAYS", 7)  # delivered → completed
+AFTER_SALES_WINDOW_DAYS = env_int("AFTER_SALES_WINDOW_DAYS", 15)
+SHIPPING_STANDARD_FEE = env_int("SHIPPING_STANDARD_FEE", 800)  # minor units
+SHIPPING_EXPRESS_FEE = env_int("SHIPPING_EXPRESS_FEE", 1800)
+SHIPPING_FREE_OVER = env_int("SHIPPING_FREE_OVER", 9900)
+CART_MAX_LINES = env_int("CART_MAX_LINES", 100)
 # --- orders settings end ---
 
 # --- Payments -------------------------------------------------------------------------------
+# Dotted path of a payments.providers.base.PaymentProvider; the built-in test gateway by default.
+PAYMENT_PROVIDER = env_str(
+    "PAYMENT_PROVIDER", "circlemart.payments.providers.test_gateway.TestGatewayProvider"
+)
+# Test controls (gateway behaviour API, simulated pay/fail through the API); never in production.
+PAYMENTS_TEST_MODE = env_bool("PAYMENTS_TEST_MODE", DEBUG)
+# How the test gateway delivers its webhooks: "http" (a real POST to SITE_URL), "in_process"
+# (through django.test.Client, for tests) or the dotted path of a WebhookTransport class.
+PAYMENTS_WEBHOOK_TRANSPORT = env_str("PAYMENTS_WEBHOOK_TRANSPORT", "http")
+PAYMENTS_WEBHOOK_TOLERANCE_SECONDS = env_int("PAYMENTS_WEBHOOK_TOLERANCE_SECONDS", 300)
+PAYMENTS_WEBHOOK_TIMEOUT_SECONDS = env_int("PAYMENTS_WEBHOOK_TIMEOUT_SECONDS", 5)
+PAYMENTS_WEBHOOK_MAX_ATTEMPTS = env_int("PAYMENTS_WEBHOOK_MAX_ATTEMPTS", 8)
+PAYMENTS_TEST_GATEWAY_WEBHOOK_SECRET = env_str(
+    "PAYMENTS_TEST_GATEWAY_WEBHOOK_SECRET"
+) or read_or_create_secret(DATA_DIR / "payments_webhook_secret", lambda: secrets.token_hex(32))
+PAYMENTS_REFUND_RETRY_SECONDS = env_int("PAYMENTS_REFUND_RETRY_SECONDS", 300)
 # --- payments settings end ---
 
 # --- Social, moderation, notifications, reviews ---------------------------------------------
+SOCIAL_FEED_BACKEND = env_str("SOCIAL_FEED_BACKEND", "auto")  # auto | redis | sql
+SOCIAL_CELEBRITY_FOLLOWERS = env_int("SOCIAL_CELEBRITY_FOLLOWERS", 10000)
+SOCIAL_FEED_MAX_ITEMS = env_int("SOCIAL_FEED_MAX_ITEMS", 800)
+SOCIAL_FEED_TTL_SECONDS = env_int("SOCIAL_FEED_TTL_SECONDS", 7 * 24 * 3600)
+SOCIAL_FANOUT_BATCH = env_int("SOCIAL_FANOUT_BATCH", 1000)
+SOCIAL_NOTE_MAX_IMAGES = env_int("SOCIAL_NOTE_MAX_IMAGES", 9)
+SOCIAL_IMAGE_MAX_BYTES = env_int("SOCIAL_IMAGE_MAX_BYTES", 5 * 1024 * 1024)
+SOCIAL_NOTE_RATE_PER_HOUR = env_int("SOCIAL_NOTE_RATE_PER_HOUR", 30)
+SOCIAL_COMMENT_RATE_PER_MINUTE = env_int("SOCIAL_COMMENT_RATE_PER_MINUTE", 20)
+SOCIAL_TRENDING_HALF_LIFE_HOURS = env_int("SOCIAL_TRENDING_HALF_LIFE_HOURS", 24)
+SOCIAL_TRENDING_SECONDS = env_int("SOCIAL_TRENDING_SECONDS", 600)
+SOCIAL_SHARE_MAX_AGE_DAYS = env_int("SOCIAL_SHARE_MAX_AGE_DAYS", 30)
 # --- social settings end ---
+MODERATION_REVIEW_SLA_HOURS = env_int("MODERATION_REVIEW_SLA_HOURS", 24)
+MODERATION_REPORT_PRIORITY_STEP = env_int("MODERATION_REPORT_PRIORITY_STEP", 10)
+MODERATION_REPORT_RATE_LIMIT = env_int("MODERATION_REPORT_RATE_LIMIT", 20)
+MODERATION_REPORT_RATE_WINDOW_SECONDS = env_int("MODERATION_REPORT_RATE_WINDOW_SECONDS", 3600)
 # --- moderation settings end ---
+NOTIFICATIONS_LATEST_ACTORS = env_int("NOTIFICATIONS_LATEST_ACTORS", 3)  # names shown per group
+NOTIFICATIONS_BADGE_MAX = env_int("NOTIFICATIONS_BADGE_MAX", 99)  # badge shows "99+" above
 # --- notifications settings end ---
+REVIEWS_TEXT_MAX_LENGTH = env_int("REVIEWS_TEXT_MAX_LENGTH", 2000)
+REVIEWS_PHOTO_MAX_COUNT = env_int("REVIEWS_PHOTO_MAX_COUNT", 9)
+REVIEWS_PHOTO_MAX_BYTES = env_int("REVIEWS_PHOTO_MAX_BYTES", 8 * 1024 * 1024)
+REVIEWS_QUESTION_INVITES = env_int("REVIEWS_QUESTION_INVITES", 10)  # buyers asked to answer
 # --- reviews settings end ---
 
 # --- Admin theme ----------------------------------------------------------------------------
