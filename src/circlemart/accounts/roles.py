@@ -21,6 +21,18 @@ def _view(app_label: str, *models: str) -> list[str]:
 
 
 CATALOG_MODELS = ("category", "brand", "tag", "product", "sku", "productimage")
+ORDER_MODELS = (
+    "order",
+    "orderline",
+    "ordertransition",
+    "aftersalesrequest",
+    "aftersalestransition",
+)
+PAYMENT_MODELS = ("payment", "refund", "webhookreceipt")
+# Codenames of apps still growing; a codename that does not exist yet is skipped by sync_roles.
+MODERATION_MODELS = ("sensitiveword", "reviewitem", "report", "decision")
+SOCIAL_MODELS = ("follow", "note", "comment", "circle", "topic", "block")
+REVIEW_MODELS = ("review", "reviewreply", "question", "answer")
 
 ROLE_PERMISSIONS: dict[Role, list[str]] = {
     Role.SHOPPER: [],
@@ -31,12 +43,32 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "catalog.delete_productimage",
         "catalog.delete_sku",
         *_crud("inventory", "stocklevel"),
+        *_view("inventory", "reservation"),
+        *_crud("orders", *ORDER_MODELS),
+        *_crud("pricing", "shippingrule"),
+        *_view("payments", *PAYMENT_MODELS),
+        *_view("cart", "cart", "cartitem"),
+        *_crud("reviews", *REVIEW_MODELS),
     ],
-    Role.MODERATOR: ["accounts.view_user", "accounts.change_user"],
+    Role.MODERATOR: [
+        "accounts.view_user",
+        "accounts.change_user",
+        *_crud("moderation", *MODERATION_MODELS),
+        *_view("social", *SOCIAL_MODELS),
+        "social.change_note",
+        "social.change_comment",
+        "social.change_circle",
+        *_view("reviews", *REVIEW_MODELS),
+        "reviews.change_review",
+    ],
     Role.ANALYST: [
         "accounts.view_user",
         *_view("catalog", *CATALOG_MODELS),
-        *_view("inventory", "stocklevel"),
+        *_view("inventory", "stocklevel", "reservation"),
+        *_view("orders", *ORDER_MODELS),
+        *_view("payments", *PAYMENT_MODELS),
+        *_view("social", *SOCIAL_MODELS),
+        *_view("reviews", *REVIEW_MODELS),
     ],
     Role.ADMIN: [],  # superuser: every permission
 }

@@ -86,3 +86,34 @@ def request_principal(request: HttpRequest) -> str | None:
 
 def user_is_active(user_id: int) -> bool:
     return User.objects.filter(pk=user_id, is_active=True).exists()
+
+
+def address_snapshot(*, user_id: int, address_id: int) -> dict[str, str] | None:
+    """A copy of one of the user's addresses for an order to keep (None if not theirs)."""
+    address = Address.objects.filter(user_id=user_id, pk=address_id).first()
+    if address is None:
+        return None
+    return {
+        "recipient": address.recipient,
+        "phone": address.phone,
+        "province": address.province,
+        "city": address.city,
+        "district": address.district,
+        "detail": address.detail,
+        "postal_code": address.postal_code,
+    }
+
+
+def default_address_id(user_id: int) -> int | None:
+    return (
+        Address.objects.filter(user_id=user_id)
+        .order_by("-is_default", "-id")
+        .values_list("pk", flat=True)
+        .first()
+    )
+
+
+def user_may(user_id: int, permission: str) -> bool:
+    """Whether the (active) user holds a Django permission, e.g. "orders.change_order"."""
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    return bool(user and user.has_perm(permission))

@@ -121,3 +121,22 @@ TREE_GENERATION = "catalog:tree"
 
 def product_generation(product_id: int) -> str:
     return f"catalog:product:{product_id}"
+
+
+@dataclass(frozen=True)
+class SkuForSale:
+    """What cart, pricing and checkout need to know about a SKU, read in one query."""
+
+    sku_id: int
+    sku_code: str
+    product_id: int
+    title: str
+    title_en: str
+    options: dict[str, str]
+    price: int
+    original_price: int | None
+    currency: str
+    max_per_order: int
+    cover: str
+    category_path: str
+    is_sellable: bool  # the SKU is active and its product is on sale

@@ -14,6 +14,7 @@ from circlemart.catalog.contracts import (
     IndexableProduct,
     ProductCard,
     ProductDetail,
+    SkuForSale,
     SkuView,
 )
 from circlemart.catalog.models import Brand, Category, Product, ProductImage, Sku
@@ -295,3 +296,27 @@ def vocabulary_sources() -> tuple[list[str], list[str]]:
     ]
     category_names = list(Category.objects.values_list("name", flat=True))
     return brand_names, category_names
+
+
+def skus_for_sale(sku_ids: Iterable[int]) -> dict[int, SkuForSale]:
+    """SKUs by id with their product's title, cover and status, in one query. Unknown ids are
+    absent; inactive SKUs and products not on sale come back with is_sellable False."""
+    rows = Sku.objects.filter(pk__in=list(sku_ids)).select_related("product__category")
+    return {
+        sku.pk: SkuForSale(
+            sku_id=sku.pk,
+            sku_code=sku.code,
+            product_id=sku.product_id,
+            title=sku.product.title,
+            title_en=sku.product.title_en,
+            options=dict(sku.options or {}),
+            price=sku.price,
+            original_price=sku.original_price,
+            currency=sku.product.currency,
+            max_per_order=sku.max_per_order,
+            cover=sku.product.cover,
+            category_path=sku.product.category.path,
+            is_sellable=sku.is_active and sku.product.status == Product.Status.ON_SALE,
+        )
+        for sku in rows
+    }

@@ -571,3 +571,26 @@ def category_touch(*, category_id: int) -> None:
     """A category was renamed or hidden: tell the caches and the index."""
     with transaction.atomic():
         _announce_tree(category_id)
+
+
+def product_rating_record(*, product_id: int, stars_delta: int, count_delta: int) -> None:
+    """Add (or with negative deltas remove) ratings to a product's summary: one conditional
+    UPDATE, so concurrent reviews never lose a rating. Called by reviews in its transaction."""
+    with transaction.atomic():
+        changed = Product.objects.filter(
+            pk=product_id, rating_count__gte=-count_delta, rating_sum__gte=-stars_delta
+        ).update(
+            rating_count=F("rating_count") + count_delta, rating_sum=F("rating_sum") + stars_delta
+        )
+        if not changed:
+            raise NotFound(_("Product not found."), code="unknown_product", field="product")
+        _announce(product_id, "rating")
+
+
+def product_sales_record(*, quantities: dict[int, int]) -> None:
+    """Count units sold (or, negative, refunded) per product: one conditional UPDATE each."""
+    with transaction.atomic():
+        for product_id, quantity in sorted(quantities.items()):
+            Product.objects.filter(pk=product_id, sales_count__gte=-quantity).update(
+                sales_count=F("sales_count") + quantity
+            )

@@ -36,6 +36,16 @@ beat_schedule = {
     "outbox-sweep": {"task": "core.relay_outbox", "schedule": float(settings.OUTBOX_SWEEP_SECONDS)},
     "idempotency-purge": {"task": "core.purge_idempotency_records", "schedule": 3600.0},
     "search-log-purge": {"task": "search.purge_search_log", "schedule": 86400.0},
+    "payments-resubmit-stuck-refunds": {
+        "task": "payments.resubmit_stuck_refunds",
+        "schedule": float(settings.PAYMENTS_REFUND_RETRY_SECONDS),
+    },
+    "orders-cancel-unpaid": {"task": "orders.cancel_unpaid", "schedule": 30.0},
+    "orders-auto-progress": {"task": "orders.auto_progress", "schedule": 3600.0},
+    "social-trending-topics": {
+        "task": "social.recompute_trending",
+        "schedule": float(settings.SOCIAL_TRENDING_SECONDS),
+    },
 }
 beat_schedule_filename = str(settings.DATA_DIR / "celerybeat-schedule")
 

@@ -17,6 +17,8 @@ def hello(request: HttpRequest) -> HttpResponse:
 
 urlpatterns = [
     path("hello", hello, name="hello"),
+    # Pages without an icon link of their own (the payment gateway's) make browsers ask here.
+    path("favicon.ico", RedirectView.as_view(url="/static/storefront/icon.svg", permanent=True)),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("api/docs", RedirectView.as_view(url="/api/v1/docs", permanent=False), name="api-docs"),

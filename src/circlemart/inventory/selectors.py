@@ -7,7 +7,7 @@ from typing import Any
 
 from django.db.models import F, QuerySet
 
-from circlemart.inventory.models import StockLevel
+from circlemart.inventory.models import Reservation, StockLevel
 
 
 def available_by_sku(sku_ids: Iterable[int]) -> dict[int, int]:
@@ -20,3 +20,17 @@ def available_by_sku(sku_ids: Iterable[int]) -> dict[int, int]:
 def in_stock_sku_ids() -> QuerySet[StockLevel, Any]:
     """A subquery-friendly queryset of SKUs with something left to sell."""
     return StockLevel.objects.filter(on_hand__gt=F("reserved")).values("sku_id")
+
+
+def reservations_of(reference: str) -> dict[int, tuple[int, str]]:
+    """SKU → (quantity, state) of an order's reservations."""
+    rows = Reservation.objects.filter(reference=reference).values_list(
+        "sku_id", "quantity", "state"
+    )
+    return {sku_id: (quantity, state) for sku_id, quantity, state in rows}
+
+
+def stock_of(sku_id: int) -> tuple[int, int]:
+    """(on hand, reserved) of one SKU; (0, 0) when it has no stock row."""
+    row = StockLevel.objects.filter(sku_id=sku_id).values_list("on_hand", "reserved").first()
+    return (row[0], row[1]) if row else (0, 0)

@@ -29,6 +29,8 @@ class PaymentView:
     status: PaymentStatus
     provider: str
     redirect_url: str  # where the buyer goes to pay (the provider's hosted page)
+    refunded_amount: int = 0  # reserved by pending refunds plus refunded by succeeded ones
+    is_late_capture: bool = False  # captured after it was cancelled or failed: refund it
 
 
 @dataclass(frozen=True)
@@ -39,3 +41,5 @@ class RefundView:
     currency: str
     status: RefundStatus
     reference: str  # the caller's reference, e.g. "aftersales:12" or "order-cancelled:CM…"
+    payment_id: int = 0
+    reason: str = ""

@@ -11,7 +11,8 @@
   var original = document.querySelector("[data-original-price]");
   var stock = document.querySelector("[data-stock]");
   var skuInput = document.querySelector("[data-sku-input]");
-  var buy = document.querySelector("[data-buy]");
+  var buyButtons = document.querySelectorAll("[data-buy]");
+  function setBuyable(on) { buyButtons.forEach(function (b) { b.disabled = !on; }); }
 
   function matches(sku, selection) {
     return Object.keys(selection).every(function (name) { return sku.options[name] === selection[name]; });
@@ -37,7 +38,7 @@
     if (!sku) {
       stock.textContent = stock.getAttribute("data-choose");
       skuInput.value = "";
-      if (buy) { buy.disabled = true; }
+      setBuyable(false);
       return;
     }
     price.textContent = sku.price_display;
@@ -46,7 +47,7 @@
     stock.textContent = sku.available > 0 ? sku.stock_display : stock.getAttribute("data-sold-out");
     stock.classList.toggle("sold-out", sku.available <= 0);
     skuInput.value = String(sku.id);
-    if (buy) { buy.disabled = sku.available <= 0; }
+    setBuyable(sku.available > 0);
   }
 
   picker.addEventListener("click", function (event) {

@@ -1,0 +1,30 @@
+"""What crosses the orders boundary: statuses and the read models other apps use."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+
+class OrderStatus(StrEnum):
+    PENDING_PAYMENT = "pending_payment"
+    PAID = "paid"
+    SHIPPED = "shipped"
+    DELIVERED = "delivered"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+    REFUNDING = "refunding"
+    REFUNDED = "refunded"
+    CLOSED = "closed"
+
+
+@dataclass(frozen=True)
+class PurchaseRef:
+    """A delivered (or completed) purchase of a product by a buyer: what a review hangs on."""
+
+    order_number: str
+    order_line_id: int
+    product_id: int
+    sku_id: int
+    delivered_at: datetime

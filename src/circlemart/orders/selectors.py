@@ -1,0 +1,266 @@
+"""Order reads. Every read by number is also scoped to the buyer (no IDOR); staff reads are
+separate functions that the back office calls after its own permission check."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db.models import QuerySet
+
+from circlemart.core.crypto import mask_phone, mask_text
+from circlemart.core.pagination import paginate
+from circlemart.orders.contracts import OrderStatus, PurchaseRef
+from circlemart.orders.models import AfterSalesRequest, Order, OrderLine, OrderTransition
+
+DELIVERED_STATUSES = (OrderStatus.DELIVERED, OrderStatus.COMPLETED)
+
+
+@dataclass(frozen=True)
+class OrderLineView:
+    id: int
+    sku_id: int
+    product_id: int
+    title: str
+    title_en: str
+    options: dict[str, str]
+    cover: str
+    list_price: int
+    unit_price: int
+    quantity: int
+    discount: int
+    total: int
+    refunded_quantity: int
+    refunded_amount: int
+
+
+@dataclass(frozen=True)
+class TransitionView:
+    from_status: str
+    to_status: str
+    actor_kind: str
+    reason: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class AfterSalesView:
+    id: int
+    kind: str
+    reason: str
+    detail: str
+    amount: int
+    status: str
+    merchant_note: str
+    lines: dict[str, int]
+    photos: list[str]
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class OrderView:
+    number: str
+    status: str
+    buyer_id: int
+    currency: str
+    list_subtotal: int
+    subtotal: int
+    discount_total: int
+    shipping_fee: int
+    total: int
+    paid_amount: int
+    refunded_amount: int
+    adjustments: list[dict[str, Any]]
+    shipping_method: str
+    address: dict[str, str]
+    note: str
+    carrier: str
+    tracking_number: str
+    placed_at: datetime
+    payment_deadline: datetime
+    paid_at: datetime | None
+    shipped_at: datetime | None
+    delivered_at: datetime | None
+    completed_at: datetime | None
+    cancelled_at: datetime | None
+    cancel_reason: str
+    lines: list[OrderLineView]
+    transitions: list[TransitionView]
+    after_sales: list[AfterSalesView]
+
+
+def _line(line: OrderLine) -> OrderLineView:
+    return OrderLineView(
+        id=line.pk,
+        sku_id=line.sku_id,
+        product_id=line.product_id,
+        title=line.title,
+        title_en=line.title_en,
+        options=dict(line.options or {}),
+        cover=line.cover,
+        list_price=line.list_price,
+        unit_price=line.unit_price,
+        quantity=line.quantity,
+        discount=line.discount,
+        total=line.total,
+        refunded_quantity=line.refunded_quantity,
+        refunded_amount=line.refunded_amount,
+    )
+
+
+def _after_sales(request: AfterSalesRequest) -> AfterSalesView:
+    return AfterSalesView(
+        id=request.pk,
+        kind=request.kind,
+        reason=request.reason,
+        detail=request.detail,
+        amount=request.amount,
+        status=request.status,
+        merchant_note=request.merchant_note,
+        lines=dict(request.lines),
+        photos=[photo.image.url for photo in request.photos.all()],
+        created_at=request.created_at,
+    )
+
+
+def address_of(order: Order, *, masked: bool) -> dict[str, str]:
+    address: dict[str, str] = json.loads(order.address or "{}")
+    if masked:
+        address["recipient"] = mask_text(address.get("recipient", ""))
+        address["phone"] = mask_phone(address.get("phone", ""))
+        address["detail"] = mask_text(address.get("detail", ""), visible=4)
+    return address
+
+
+def _view(order: Order, *, masked: bool = False) -> OrderView:
+    return OrderView(
+        number=order.number,
+        status=order.status,
+        buyer_id=order.buyer_id,
+        currency=order.currency,
+        list_subtotal=order.list_subtotal,
+        subtotal=order.subtotal,
+        discount_total=order.discount_total,
+        shipping_fee=order.shipping_fee,
+        total=order.total,
+        paid_amount=order.paid_amount,
+        refunded_amount=order.refunded_amount,
+        adjustments=list(order.adjustments or []),
+        shipping_method=order.shipping_method,
+        address=address_of(order, masked=masked),
+        note=order.note,
+        carrier=order.carrier,
+        tracking_number=order.tracking_number,
+        placed_at=order.placed_at,
+        payment_deadline=order.payment_deadline,
+        paid_at=order.paid_at,
+        shipped_at=order.shipped_at,
+        delivered_at=order.delivered_at,
+        completed_at=order.completed_at,
+        cancelled_at=order.cancelled_at,
+        cancel_reason=order.cancel_reason,
+        lines=[_line(line) for line in order.lines.all()],
+        transitions=[
+            TransitionView(
+                from_status=t.from_status,
+                to_status=t.to_status,
+                actor_kind=t.actor_kind,
+                reason=t.reason,
+                at=t.at,
+            )
+            for t in order.transitions.all()
+        ],
+        after_sales=[_after_sales(request) for request in order.after_sales.all()],
+    )
+
+
+def _with_children(query: QuerySet[Order]) -> QuerySet[Order]:
+    return query.prefetch_related("lines", "transitions", "after_sales__photos")
+
+
+def order_for_buyer(*, buyer_id: int, number: str) -> OrderView | None:
+    order = _with_children(Order.objects.filter(number=number, buyer_id=buyer_id)).first()
+    return _view(order) if order else None
+
+
+def order_for_staff(number: str) -> OrderView | None:
+    """The back office view: PII masked."""
+    order = _with_children(Order.objects.filter(number=number)).first()
+    return _view(order, masked=True) if order else None
+
+
+def order_status(number: str) -> str | None:
+    return Order.objects.filter(number=number).values_list("status", flat=True).first()
+
+
+@dataclass(frozen=True)
+class OrderPage:
+    items: list[OrderView]
+    next_cursor: str | None
+
+
+def orders_of_buyer(
+    *, buyer_id: int, status: str | None = None, cursor: str | None = None, limit: int = 20
+) -> OrderPage:
+    query = Order.objects.filter(buyer_id=buyer_id)
+    if status:
+        query = query.filter(status=status)
+    page = paginate(
+        _with_children(query), ordering=("-placed_at", "-id"), cursor=cursor, limit=limit
+    )
+    return OrderPage(items=[_view(order) for order in page.items], next_cursor=page.next_cursor)
+
+
+def transitions_of(number: str) -> list[tuple[str, str]]:
+    return list(
+        OrderTransition.objects.filter(order__number=number)
+        .order_by("id")
+        .values_list("from_status", "to_status")
+    )
+
+
+def delivered_purchases(*, user_id: int, product_id: int) -> list[PurchaseRef]:
+    """The buyer's delivered or completed order lines of this product, newest first."""
+    rows = (
+        OrderLine.objects.filter(
+            order__buyer_id=user_id, product_id=product_id, order__status__in=DELIVERED_STATUSES
+        )
+        .select_related("order")
+        .order_by("-order__delivered_at", "-id")
+    )
+    return [
+        PurchaseRef(
+            order_number=line.order.number,
+            order_line_id=line.pk,
+            product_id=line.product_id,
+            sku_id=line.sku_id,
+            delivered_at=line.order.delivered_at or line.order.placed_at,
+        )
+        for line in rows
+    ]
+
+
+def purchase_line(*, user_id: int, order_line_id: int) -> PurchaseRef | None:
+    """One delivered line of the user's, or None (someone else's looks like a missing one)."""
+    line = (
+        OrderLine.objects.filter(
+            pk=order_line_id, order__buyer_id=user_id, order__status__in=DELIVERED_STATUSES
+        )
+        .select_related("order")
+        .first()
+    )
+    if line is None:
+        return None
+    return PurchaseRef(
+        order_number=line.order.number,
+        order_line_id=line.pk,
+        product_id=line.product_id,
+        sku_id=line.sku_id,
+        delivered_at=line.order.delivered_at or line.order.placed_at,
+    )
+
+
+def after_sales_view(request_id: int) -> AfterSalesView:
+    return _after_sales(AfterSalesRequest.objects.prefetch_related("photos").get(pk=request_id))

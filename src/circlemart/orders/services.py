@@ -1,0 +1,504 @@
+"""Order writes: checkout, payment start, cancellation, shipping, delivery, and the sweeps.
+
+Every write runs in one transaction with the outbox row of its event. Status moves go through
+machine.move (a conditional UPDATE), so a sweep, a webhook and a shopper racing on the same
+order cannot both win."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from circlemart.accounts import selectors as account_selectors
+from circlemart.cart import services as cart_services
+from circlemart.catalog import services as catalog_services
+from circlemart.core import clock
+from circlemart.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from circlemart.core.events import publish
+from circlemart.core.text import clean_plain_text
+from circlemart.inventory import services as inventory
+from circlemart.orders import events
+from circlemart.orders.contracts import OrderStatus as S
+from circlemart.orders.machine import Actor, move
+from circlemart.orders.models import Order, OrderLine
+from circlemart.payments import selectors as payment_selectors
+from circlemart.payments import services as payments
+from circlemart.payments.contracts import PaymentView
+from circlemart.pricing import services as pricing
+from circlemart.pricing.contracts import Quote, QuoteItem
+
+NUMBER_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford: no I, L, O, U
+NOTE_MAX = 200
+MANAGE_PERMISSION = "orders.change_order"
+
+
+def new_order_number() -> str:
+    """CM + local date + 6 random characters: "CM261201K7QX3M". Unique by constraint."""
+    day = timezone.localdate().strftime("%y%m%d")
+    tail = "".join(secrets.choice(NUMBER_ALPHABET) for _unused in range(6))
+    return f"CM{day}{tail}"
+
+
+def _buyer_order(*, buyer_id: int, number: str, lock: bool = False) -> Order:
+    query = Order.objects.filter(number=number, buyer_id=buyer_id)
+    if lock:
+        query = query.select_for_update()
+    order = query.first()
+    if order is None:
+        raise NotFound(_("Order not found."), code="order_not_found", field="number")
+    return order
+
+
+def _any_order(number: str, *, lock: bool = True) -> Order:
+    query = Order.objects.filter(number=number)
+    order = (query.select_for_update() if lock else query).first()
+    if order is None:
+        raise NotFound(_("Order not found."), code="order_not_found", field="number")
+    return order
+
+
+def clean_shipment(carrier: str, tracking_number: str) -> tuple[str, str]:
+    carrier = clean_plain_text(carrier, field="carrier", max_length=40, min_length=1)
+    tracking = clean_plain_text(tracking_number, field="tracking_number", max_length=40)
+    tracking = tracking.replace(" ", "")
+    if not tracking or not tracking.isascii() or not tracking.isalnum():
+        raise ValidationFailed(
+            _("Enter the tracking number (letters and digits)."),
+            code="invalid_tracking_number",
+            field="tracking_number",
+        )
+    return carrier, tracking
+
+
+def require_staff(user_id: int) -> None:
+    if not account_selectors.user_may(user_id, MANAGE_PERMISSION):
+        raise PermissionDenied(_("Only merchant staff may manage orders."), code="not_staff")
+
+
+@dataclass(frozen=True)
+class CheckoutInput:
+    items: list[QuoteItem]
+    address_id: int | None
+    shipping_method: str = "standard"
+    note: str = ""
+    source: str = Order.Source.CART
+    expected_total: int | None = None  # what the shopper saw; a change is reported, not taken
+    idempotency_key: str = ""
+    cart_id: int | None = None
+    attribution: dict[str, str] | None = None
+    options: dict[str, Any] | None = None
+
+
+def _address(buyer_id: int, address_id: int | None) -> dict[str, str]:
+    if address_id is None:
+        raise ValidationFailed(
+            _("Choose a shipping address."), code="address_required", field="address_id"
+        )
+    snapshot = account_selectors.address_snapshot(user_id=buyer_id, address_id=address_id)
+    if snapshot is None:  # someone else's address looks exactly like a missing one
+        raise NotFound(_("Address not found."), code="address_not_found", field="address_id")
+    return snapshot
+
+
+def checkout_quote(*, buyer_id: int, data: CheckoutInput) -> Quote:
+    region = ""
+    if data.address_id is not None:
+        region = _address(buyer_id, data.address_id)["province"]
+    return pricing.quote(
+        items=data.items,
+        buyer_id=buyer_id,
+        region=region,
+        shipping_method=data.shipping_method,
+        options=data.options,
+    )
+
+
+def _existing_for_key(buyer_id: int, key: str) -> Order | None:
+    if not key:
+        return None
+    return Order.objects.filter(buyer_id=buyer_id, idempotency_key=key).first()
+
+
+def order_place(*, buyer_id: int, data: CheckoutInput) -> Order:
+    """Price the items on the server, reserve their stock and write the order, all or nothing.
+
+    The same idempotency key always answers with the same order. Refusals: unknown or
+    unavailable SKUs (404/409), bad quantities (400), someone else's address (404), a changed
+    total (409 price_changed, with the new total) and sold-out SKUs (409 out_of_stock)."""
+    existing = _existing_for_key(buyer_id, data.idempotency_key)
+    if existing is not None:
+        return existing
+    if len(data.idempotency_key) > 128:
+        raise ValidationFailed(_("The checkout key is too long."), field="idempotency_key")
+    note = clean_plain_text(data.note, field="note", max_length=NOTE_MAX, multiline=True)
+    address = _address(buyer_id, data.address_id)
+    quote = pricing.quote(
+        items=data.items,
+        buyer_id=buyer_id,
+        region=address["province"],
+        shipping_method=data.shipping_method,
+        options=data.options,
+    )
+    if data.expected_total is not None and data.expected_total != quote.total:
+        raise Conflict(
+            _("The price changed since you looked: the total is now %(total)s.")
+            % {"total": _format(quote.total, quote.currency)},
+            code="price_changed",
+            field="expected_total",
+            extra={"total": quote.total},
+        )
+    try:
+        return _write_order(buyer_id=buyer_id, data=data, quote=quote, address=address, note=note)
+    except IntegrityError:
+        existing = _existing_for_key(buyer_id, data.idempotency_key)
+        if existing is not None:  # a parallel copy of this checkout won
+            return existing
+        raise
+
+
+def _format(amount: int, currency: str) -> str:
+    from django.utils.translation import get_language
+
+    from circlemart.core.money import Money, babel_locale
+
+    return Money(amount, currency).format(babel_locale(get_language()))
+
+
+def _write_order(
+    *, buyer_id: int, data: CheckoutInput, quote: Quote, address: dict[str, str], note: str
+) -> Order:
+    now = clock.now()
+    deadline = now + timedelta(minutes=settings.ORDER_PAYMENT_WINDOW_MINUTES)
+    for _attempt in range(5):
+        number = new_order_number()
+        if not Order.objects.filter(number=number).exists():
+            break
+    with transaction.atomic():
+        order = Order.objects.create(
+            number=number,
+            buyer_id=buyer_id,
+            source=data.source,
+            idempotency_key=data.idempotency_key,
+            currency=quote.currency,
+            list_subtotal=quote.list_subtotal,
+            subtotal=quote.subtotal,
+            discount_total=quote.discount_total,
+            shipping_fee=quote.shipping_fee,
+            total=quote.total,
+            adjustments=[_adjustment_row(a) for a in quote.adjustments],
+            shipping_method=quote.shipping_method,
+            region=quote.region,
+            address=json.dumps(address, ensure_ascii=False),
+            note=note,
+            attribution=dict(data.attribution or {}),
+            placed_at=now,
+            payment_deadline=deadline,
+        )
+        OrderLine.objects.bulk_create(
+            [
+                OrderLine(
+                    order=order,
+                    sku_id=line.sku_id,
+                    product_id=line.product_id,
+                    title=line.title,
+                    title_en=line.title_en,
+                    options=line.options,
+                    cover=line.cover,
+                    list_price=line.list_price,
+                    unit_price=line.unit_price,
+                    quantity=line.quantity,
+                    discount=line.discount,
+                    total=line.total,
+                )
+                for line in quote.lines
+            ]
+        )
+        quantities = {line.sku_id: line.quantity for line in quote.lines}
+        inventory.stock_reserve(reference=number, quantities=quantities, expires_at=deadline)
+        order.transitions.create(
+            from_status="",
+            to_status=S.PENDING_PAYMENT,
+            actor_id=buyer_id,
+            actor_kind="buyer",
+            at=now,
+        )
+        if data.cart_id is not None:
+            cart_services.cart_remove_ordered(cart_id=data.cart_id, quantities=quantities)
+        publish(
+            events.OrderPlaced(
+                order_number=number,
+                buyer_id=buyer_id,
+                total=quote.total,
+                currency=quote.currency,
+                lines=[
+                    {
+                        "sku_id": line.sku_id,
+                        "product_id": line.product_id,
+                        "quantity": line.quantity,
+                    }
+                    for line in quote.lines
+                ],
+                attribution=dict(data.attribution or {}),
+            )
+        )
+    return order
+
+
+def _adjustment_row(adjustment: Any) -> dict[str, Any]:
+    return {
+        "stage": str(adjustment.stage),
+        "rule": adjustment.rule,
+        "label": str(adjustment.label),
+        "amount": adjustment.amount,
+        "sku_id": adjustment.sku_id,
+    }
+
+
+def order_pay(*, buyer_id: int, number: str, return_url: str) -> PaymentView:
+    """Start (or resume) paying an order at the provider; the shopper goes to redirect_url."""
+    order = _buyer_order(buyer_id=buyer_id, number=number)
+    if order.status != S.PENDING_PAYMENT:
+        raise Conflict(_("This order is not awaiting payment."), code="not_payable", field="number")
+    if order.payment_deadline <= clock.now():
+        raise Conflict(
+            _("The time to pay this order has run out."), code="payment_window_over", field="number"
+        )
+    return payments.payment_start(
+        order_number=number,
+        buyer_id=buyer_id,
+        amount=order.total,
+        currency=order.currency,
+        return_url=return_url,
+        idempotency_key=f"order:{number}",
+    )
+
+
+def _cancel(order: Order, *, actor: Actor, reason: str) -> Order:
+    move(order, S.CANCELLED, actor=actor, reason=reason, cancel_reason=reason[:200])
+    inventory.reservation_release(reference=order.number)
+    payments.payment_cancel_for_order(order_number=order.number)
+    publish(
+        events.OrderCancelled(order_number=order.number, buyer_id=order.buyer_id, reason=reason)
+    )
+    return order
+
+
+def order_cancel(*, actor_id: int, number: str, reason: str = "") -> Order:
+    """The buyer (or staff) cancels an order that is still awaiting payment; stock returns."""
+    with transaction.atomic():
+        order = Order.objects.select_for_update().filter(number=number).first()
+        is_buyer = order is not None and order.buyer_id == actor_id
+        if order is None or not (
+            is_buyer or account_selectors.user_may(actor_id, MANAGE_PERMISSION)
+        ):
+            raise NotFound(_("Order not found."), code="order_not_found", field="number")
+        if order.status != S.PENDING_PAYMENT:
+            raise Conflict(
+                _("Only orders awaiting payment can be cancelled; ask for a refund instead."),
+                code="illegal_transition",
+                field="status",
+            )
+        reason = clean_plain_text(reason, field="reason", max_length=200) or str(
+            _("Cancelled by the buyer")
+        )
+        return _cancel(
+            order, actor=Actor(actor_id, "buyer" if is_buyer else "staff"), reason=reason
+        )
+
+
+def order_ship(*, staff_id: int, number: str, carrier: str, tracking_number: str) -> Order:
+    require_staff(staff_id)
+    carrier, tracking_number = clean_shipment(carrier, tracking_number)
+    with transaction.atomic():
+        order = _any_order(number)
+        move(
+            order,
+            S.SHIPPED,
+            actor=Actor(staff_id, "staff"),
+            carrier=carrier,
+            tracking_number=tracking_number,
+        )
+        publish(
+            events.OrderShipped(
+                order_number=number,
+                buyer_id=order.buyer_id,
+                carrier=carrier,
+                tracking_number=tracking_number,
+            )
+        )
+        return order
+
+
+def _deliver(order: Order, *, actor: Actor, reason: str = "") -> Order:
+    move(order, S.DELIVERED, actor=actor, reason=reason)
+    publish(events.OrderDelivered(order_number=order.number, buyer_id=order.buyer_id))
+    return order
+
+
+def order_confirm_delivery(*, buyer_id: int, number: str) -> Order:
+    with transaction.atomic():
+        order = _buyer_order(buyer_id=buyer_id, number=number, lock=True)
+        return _deliver(order, actor=Actor(buyer_id, "buyer"))
+
+
+def _complete(order: Order, *, actor: Actor) -> Order:
+    move(order, S.COMPLETED, actor=actor)
+    publish(events.OrderCompleted(order_number=order.number, buyer_id=order.buyer_id))
+    return order
+
+
+def order_complete(*, buyer_id: int, number: str) -> Order:
+    with transaction.atomic():
+        order = _buyer_order(buyer_id=buyer_id, number=number, lock=True)
+        return _complete(order, actor=Actor(buyer_id, "buyer"))
+
+
+# --- payments arriving (handlers call these) ------------------------------------------------
+
+
+def order_record_payment(*, number: str, payment_id: int, amount: int) -> str:
+    """A capture arrived. Pays the order when it is awaiting payment and the amount matches;
+    otherwise the money goes straight back (late payment after cancel, double payment).
+    Returns what happened: "paid", "refunded" or "duplicate"."""
+    with transaction.atomic():
+        order = _any_order(number)
+        if order.status == S.PENDING_PAYMENT and amount == order.total:
+            move(order, S.PAID, actor=Actor(None, "payment"), paid_amount=amount)
+            inventory.reservation_commit(reference=number)
+            quantities: dict[int, int] = {}
+            for product_id, quantity in order.lines.values_list("product_id", "quantity"):
+                quantities[product_id] = quantities.get(product_id, 0) + quantity
+            catalog_services.product_sales_record(quantities=quantities)
+            publish(
+                events.OrderPaid(
+                    order_number=number,
+                    buyer_id=order.buyer_id,
+                    amount=amount,
+                    currency=order.currency,
+                )
+            )
+            return "paid"
+        payments.payment_refund(
+            order_number=number,
+            amount=amount,
+            reason=str(_("Payment arrived for an order that no longer needed it")),
+            reference=f"unneeded-payment:{payment_id}",
+            payment_id=payment_id,
+        )
+        return "refunded"
+
+
+# --- sweeps (periodic tasks call these; safe to run twice at once) ---------------------------
+
+
+def _due(query: Any, limit: int) -> list[int]:
+    if connection.features.has_select_for_update_skip_locked:
+        query = query.select_for_update(skip_locked=True)
+    return list(query.values_list("pk", flat=True)[:limit])
+
+
+def orders_cancel_unpaid(*, limit: int = 200) -> int:
+    """Cancel orders whose payment window has passed, releasing their stock. An order whose
+    capture has arrived but not yet been applied is paid instead of cancelled."""
+    cancelled = 0
+    with transaction.atomic():
+        ids = _due(
+            Order.objects.filter(
+                status=S.PENDING_PAYMENT, payment_deadline__lte=clock.now()
+            ).order_by("payment_deadline"),
+            limit,
+        )
+    for order_id in ids:
+        with transaction.atomic():
+            order = Order.objects.select_for_update().filter(pk=order_id).first()
+            if order is None or order.status != S.PENDING_PAYMENT:
+                continue
+            if payment_selectors.captured_total(order.number) >= order.total > 0:
+                continue  # the PaymentCaptured event is on its way and will pay it
+            _cancel(order, actor=Actor.system(), reason=str(_("Not paid in time")))
+            cancelled += 1
+    return cancelled
+
+
+def orders_auto_progress(*, limit: int = 500) -> tuple[int, int]:
+    """Shipped for ORDER_AUTO_CONFIRM_DAYS → delivered; delivered for ORDER_COMPLETE_AFTER_DAYS
+    → completed. Returns (delivered, completed)."""
+    now = clock.now()
+    moved = [0, 0]
+    plans = [
+        (S.SHIPPED, "shipped_at", settings.ORDER_AUTO_CONFIRM_DAYS, 0),
+        (S.DELIVERED, "delivered_at", settings.ORDER_COMPLETE_AFTER_DAYS, 1),
+    ]
+    for status, stamp, days, slot in plans:
+        with transaction.atomic():
+            ids = _due(
+                Order.objects.filter(
+                    status=status, **{f"{stamp}__lte": now - timedelta(days=days)}
+                ).order_by(stamp),
+                limit,
+            )
+        for order_id in ids:
+            with transaction.atomic():
+                order = Order.objects.select_for_update().filter(pk=order_id).first()
+                if order is None or order.status != status:
+                    continue
+                if status == S.SHIPPED:
+                    _deliver(order, actor=Actor.system(), reason=str(_("Delivered (automatic)")))
+                else:
+                    _complete(order, actor=Actor.system())
+                moved[slot] += 1
+    return moved[0], moved[1]
+
+
+def order_refund_applied(
+    *, number: str, amount: int, line_refunds: dict[int, tuple[int, int]]
+) -> Order:
+    """Money went back: count it on the order (and lines), and end or resume the order.
+    `line_refunds` maps order line id → (quantity, amount). Call inside a transaction."""
+    order = _any_order(number)
+    Order.objects.filter(pk=order.pk).update(refunded_amount=F("refunded_amount") + amount)
+    for line_id, (quantity, line_amount) in line_refunds.items():
+        OrderLine.objects.filter(pk=line_id, order=order).update(
+            refunded_quantity=F("refunded_quantity") + quantity,
+            refunded_amount=F("refunded_amount") + line_amount,
+        )
+    order.refresh_from_db()
+    fully = order.refunded_amount >= order.paid_amount
+    if order.status == S.REFUNDING:
+        target = S.REFUNDED if fully else S(order.resume_status or S.PAID)
+        move(order, target, actor=Actor(None, "payment"), resume_status="")
+    publish(
+        events.OrderRefunded(
+            order_number=number, buyer_id=order.buyer_id, amount=amount, fully=fully
+        )
+    )
+    return order
+
+
+def order_begin_refund(order: Order, *, actor: Actor, reason: str) -> Order:
+    """Money is about to go back: the order waits in REFUNDING. Call inside a transaction."""
+    if order.status == S.REFUNDING:
+        return order
+    return move(order, S.REFUNDING, actor=actor, reason=reason, resume_status=order.status)
+
+
+def order_end_refund_attempt(order: Order, *, reason: str) -> Order:
+    """The provider refused the refund: the order goes back to where it was."""
+    if order.status != S.REFUNDING:
+        return order
+    return move(
+        order,
+        S(order.resume_status or S.PAID),
+        actor=Actor(None, "payment"),
+        reason=reason,
+        resume_status="",
+    )

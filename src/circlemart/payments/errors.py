@@ -1,0 +1,13 @@
+"""Error codes of the payments context (the `code` in API error bodies)."""
+
+INVALID_AMOUNT = "invalid_amount"
+INVALID_CURRENCY = "invalid_currency"
+INVALID_RETURN_URL = "invalid_return_url"
+INVALID_REFERENCE = "invalid_reference"
+PAYMENT_MISMATCH = "payment_mismatch"
+NOT_CAPTURED = "not_captured"
+REFUND_EXCEEDS_CAPTURED = "refund_exceeds_captured"
+REFUND_REFERENCE_REUSED = "refund_reference_reused"
+UNKNOWN_PAYMENT = "unknown_payment"
+UNKNOWN_REFUND = "unknown_refund"
+TEST_MODE_OFF = "test_mode_off"
