@@ -72,7 +72,9 @@ def test_token_user_changes_selects_and_removes(api_client: Client) -> None:
         ({"sku_id": 0, "quantity": 10**6}, 400, "quantity"),
     ],
 )
-def test_bad_input_names_the_field(api_client: Client, body: dict[str, object], status: int, field: str) -> None:
+def test_bad_input_names_the_field(
+    api_client: Client, body: dict[str, object], status: int, field: str
+) -> None:
     answer = post(api_client, "/api/v1/cart/items", body)
     assert answer.status_code == status
     assert answer.json()["error"]["field"] == field

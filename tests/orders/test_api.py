@@ -64,7 +64,8 @@ def test_retries_with_one_idempotency_key_make_one_order(api_client: Client) -> 
     auth = bearer(buyer)
     body = {"items": [{"sku_id": sku, "quantity": 1}], "address_id": address}
     answers = [
-        post(api_client, "/api/v1/orders", body, HTTP_IDEMPOTENCY_KEY="k-1", **auth) for _ in range(20)
+        post(api_client, "/api/v1/orders", body, HTTP_IDEMPOTENCY_KEY="k-1", **auth)
+        for _ in range(20)
     ]
     assert {answer.status_code for answer in answers} == {201}
     assert len({answer.json()["number"] for answer in answers}) == 1
@@ -100,7 +101,9 @@ def test_bad_items_name_the_field_and_write_nothing(
     api_client: Client, items: list[dict[str, int]], status: int, field: str
 ) -> None:
     buyer, address = make_buyer()
-    answer = post(api_client, "/api/v1/orders", {"items": items, "address_id": address}, **bearer(buyer))
+    answer = post(
+        api_client, "/api/v1/orders", {"items": items, "address_id": address}, **bearer(buyer)
+    )
     assert answer.status_code == status
     assert answer.json()["error"]["field"] == field
     assert Order.objects.count() == 0
@@ -155,7 +158,9 @@ def test_illegal_transitions_are_409_with_a_message(api_client: Client) -> None:
     assert confirm.status_code == 409
     assert confirm.json()["error"]["code"] == "illegal_transition"
     assert "cannot become" in confirm.json()["error"]["message"]
-    cancelled = post(api_client, f"/api/v1/orders/{order.number}/cancel", {"reason": "不要了"}, **auth)
+    cancelled = post(
+        api_client, f"/api/v1/orders/{order.number}/cancel", {"reason": "不要了"}, **auth
+    )
     assert cancelled.json()["status"] == "cancelled"
     ship = post(
         api_client,

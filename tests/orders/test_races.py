@@ -26,7 +26,9 @@ from tests.orders.conftest import make_buyer, make_sku, place, token_of
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
-def _checkout(auth: str, body: dict[str, Any], key: str | None = None) -> tuple[int, dict[str, Any]]:
+def _checkout(
+    auth: str, body: dict[str, Any], key: str | None = None
+) -> tuple[int, dict[str, Any]]:
     headers = {"HTTP_AUTHORIZATION": auth}
     if key:
         headers["HTTP_IDEMPOTENCY_KEY"] = key
@@ -78,7 +80,7 @@ def test_service_level_key_holds_without_the_middleware() -> None:
     results = run_together(
         12, lambda _index: place(user, address, sku, quantity=1, idempotency_key="form-token").pk
     )
-    assert len({result for result in results}) == 1
+    assert len(set(results)) == 1
     assert Order.objects.count() == 1
     assert inventory_selectors.stock_of(sku) == (50, 1)
 
