@@ -75,7 +75,8 @@ def test_phone_search_filter_product_and_sku_switch(
     page.get_by_test_id("sku-picker").get_by_role("button", name="色1").click()
     expect(page.get_by_test_id("price")).to_have_text("¥259.00")
     expect(page.get_by_test_id("stock")).to_have_text("已售罄")
-    expect(page.locator("[data-buy]")).to_be_disabled()
+    expect(page.get_by_test_id("add-to-cart")).to_be_disabled()
+    expect(page.get_by_test_id("buy-now")).to_be_disabled()
     screenshot(page, "product-mobile", full_page=False)
     assert_browser_was_happy(browser_log)
 
