@@ -6,3 +6,6 @@ class NotificationsConfig(AppConfig):
     name = "circlemart.notifications"
     label = "notifications"
     verbose_name = _("Notifications")
+
+    def ready(self) -> None:
+        from circlemart.notifications import handlers  # noqa: F401  (registers handlers)

@@ -1,0 +1,63 @@
+"""What crosses the notifications boundary: notification kinds and the inbox read models."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from circlemart.accounts.contracts import UserCard
+
+
+class NotificationKind(StrEnum):
+    """One kind per sentence in the inbox; preferences opt out of a kind."""
+
+    FOLLOW = "follow"
+    NOTE_LIKE = "note_like"
+    COMMENT = "comment"
+    REPLY = "reply"
+    MENTION = "mention"
+    COMMENT_LIKE = "comment_like"
+    QUESTION_INVITE = "question_invite"
+    QUESTION_ANSWER = "question_answer"
+    REVIEW_REPLY = "review_reply"
+
+
+class TargetType(StrEnum):
+    """What a group is about: its (recipient, kind, target) is unique."""
+
+    USER = "user"
+    NOTE = "note"
+    COMMENT = "comment"
+    QUESTION = "question"
+    REVIEW = "review"
+
+
+@dataclass(frozen=True)
+class NotificationView:
+    id: int
+    kind: NotificationKind
+    target_type: TargetType
+    target_id: int
+    note_id: int | None
+    actor_count: int  # distinct actors, exact
+    latest_actors: list[UserCard]  # newest first, at most NOTIFICATIONS_LATEST_ACTORS
+    sentence: str  # "A and 12 others liked your note", translated, plain text
+    excerpt: str
+    url: str
+    is_read: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class NotificationPage:
+    items: list[NotificationView]
+    next_cursor: str | None
+
+
+@dataclass(frozen=True)
+class PreferenceView:
+    kind: NotificationKind
+    label: str
+    is_enabled: bool

@@ -1,0 +1,166 @@
+"""What notifications does when social and reviews events arrive (delivered by the outbox).
+
+Receipts make each handler run once per event; grouping by actor makes a replay harmless too.
+Each recipient hears about one event once, by its most specific kind (reply > mention >
+comment).
+"""
+
+from __future__ import annotations
+
+from circlemart.core.events import DeliveredEvent, handles
+from circlemart.notifications.contracts import NotificationKind, TargetType
+from circlemart.notifications.services import notification_record
+from circlemart.reviews.events import QuestionAnswered, QuestionAsked, ReviewReplied
+from circlemart.social.events import (
+    CommentLiked,
+    CommentPosted,
+    NoteLiked,
+    NotePublished,
+    UserFollowed,
+)
+
+MAX_MENTIONS = 20  # per note or comment; more is spam, not conversation
+
+
+@handles(UserFollowed)
+def on_user_followed(delivered: DeliveredEvent) -> None:
+    event = delivered.event
+    assert isinstance(event, UserFollowed)
+    notification_record(
+        recipient_id=event.followee_id,
+        kind=NotificationKind.FOLLOW,
+        target_type=TargetType.USER,
+        target_id=event.followee_id,
+        actor_id=event.follower_id,
+    )
+
+
+@handles(NoteLiked)
+def on_note_liked(delivered: DeliveredEvent) -> None:
+    event = delivered.event
+    assert isinstance(event, NoteLiked)
+    notification_record(
+        recipient_id=event.note_author_id,
+        kind=NotificationKind.NOTE_LIKE,
+        target_type=TargetType.NOTE,
+        target_id=event.note_id,
+        note_id=event.note_id,
+        actor_id=event.actor_id,
+    )
+
+
+@handles(CommentLiked)
+def on_comment_liked(delivered: DeliveredEvent) -> None:
+    event = delivered.event
+    assert isinstance(event, CommentLiked)
+    notification_record(
+        recipient_id=event.comment_author_id,
+        kind=NotificationKind.COMMENT_LIKE,
+        target_type=TargetType.COMMENT,
+        target_id=event.comment_id,
+        note_id=event.note_id,
+        actor_id=event.actor_id,
+    )
+
+
+@handles(CommentPosted)
+def on_comment_posted(delivered: DeliveredEvent) -> None:
+    event = delivered.event
+    assert isinstance(event, CommentPosted)
+    told = {event.actor_id}
+    if event.parent_comment_id is not None and event.parent_author_id is not None:
+        told.add(event.parent_author_id)
+        notification_record(
+            recipient_id=event.parent_author_id,
+            kind=NotificationKind.REPLY,
+            target_type=TargetType.COMMENT,
+            target_id=event.parent_comment_id,
+            note_id=event.note_id,
+            actor_id=event.actor_id,
+            bump_on_repeat=True,
+        )
+    for user_id in _unique(event.mentioned_user_ids):
+        if user_id in told:
+            continue
+        told.add(user_id)
+        notification_record(
+            recipient_id=user_id,
+            kind=NotificationKind.MENTION,
+            target_type=TargetType.COMMENT,
+            target_id=event.comment_id,
+            note_id=event.note_id,
+            actor_id=event.actor_id,
+        )
+    if event.note_author_id not in told:
+        notification_record(
+            recipient_id=event.note_author_id,
+            kind=NotificationKind.COMMENT,
+            target_type=TargetType.NOTE,
+            target_id=event.note_id,
+            note_id=event.note_id,
+            actor_id=event.actor_id,
+            bump_on_repeat=True,
+        )
+
+
+@handles(NotePublished)
+def on_note_published(delivered: DeliveredEvent) -> None:
+    event = delivered.event
+    assert isinstance(event, NotePublished)
+    for user_id in _unique(event.mentioned_user_ids):
+        notification_record(
+            recipient_id=user_id,
+            kind=NotificationKind.MENTION,
+            target_type=TargetType.NOTE,
+            target_id=event.note_id,
+            note_id=event.note_id,
+            actor_id=event.author_id,
+        )
+
+
+@handles(QuestionAsked)
+def on_question_asked(delivered: DeliveredEvent) -> None:
+    event = delivered.event
+    assert isinstance(event, QuestionAsked)
+    for user_id in _unique(event.invitee_ids):
+        notification_record(
+            recipient_id=user_id,
+            kind=NotificationKind.QUESTION_INVITE,
+            target_type=TargetType.QUESTION,
+            target_id=event.question_id,
+            actor_id=event.asker_id,
+            excerpt=event.excerpt,
+        )
+
+
+@handles(QuestionAnswered)
+def on_question_answered(delivered: DeliveredEvent) -> None:
+    event = delivered.event
+    assert isinstance(event, QuestionAnswered)
+    notification_record(
+        recipient_id=event.asker_id,
+        kind=NotificationKind.QUESTION_ANSWER,
+        target_type=TargetType.QUESTION,
+        target_id=event.question_id,
+        actor_id=event.answerer_id,
+        excerpt=event.excerpt,
+        bump_on_repeat=True,
+    )
+
+
+@handles(ReviewReplied)
+def on_review_replied(delivered: DeliveredEvent) -> None:
+    event = delivered.event
+    assert isinstance(event, ReviewReplied)
+    notification_record(
+        recipient_id=event.review_author_id,
+        kind=NotificationKind.REVIEW_REPLY,
+        target_type=TargetType.REVIEW,
+        target_id=event.review_id,
+        actor_id=event.replier_id,
+        bump_on_repeat=True,
+    )
+
+
+def _unique(user_ids: list[int]) -> list[int]:
+    return list(dict.fromkeys(int(user_id) for user_id in user_ids))[:MAX_MENTIONS]

@@ -1,0 +1,206 @@
+"""Reads of notifications: the inbox page, the unread count and preferences of one user."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+
+from circlemart.accounts import selectors as account_selectors
+from circlemart.accounts.contracts import UserCard
+from circlemart.core.pagination import paginate
+from circlemart.notifications.contracts import (
+    NotificationKind,
+    NotificationPage,
+    NotificationView,
+    PreferenceView,
+    TargetType,
+)
+from circlemart.notifications.models import Notification, NotificationPreference
+
+INBOX_ORDER = ("-updated_at", "-id")
+
+KIND_LABELS: dict[NotificationKind, Promise] = {
+    NotificationKind.FOLLOW: gettext_lazy("New followers"),
+    NotificationKind.NOTE_LIKE: gettext_lazy("Likes on my notes"),
+    NotificationKind.COMMENT: gettext_lazy("Comments on my notes"),
+    NotificationKind.REPLY: gettext_lazy("Replies to my comments"),
+    NotificationKind.MENTION: gettext_lazy("Mentions"),
+    NotificationKind.COMMENT_LIKE: gettext_lazy("Likes on my comments"),
+    NotificationKind.QUESTION_INVITE: gettext_lazy("Questions about products I bought"),
+    NotificationKind.QUESTION_ANSWER: gettext_lazy("Answers to my questions"),
+    NotificationKind.REVIEW_REPLY: gettext_lazy("Shop replies to my reviews"),
+}
+
+
+def _sentence(kind: NotificationKind, actor: str, others: int) -> str:
+    """'A liked your note' or 'A and 12 others liked your note' (plain text; escape it)."""
+    values = {"actor": actor, "count": others}
+    if kind == NotificationKind.FOLLOW:
+        if not others:
+            return _("%(actor)s followed you") % values
+        return (
+            ngettext(
+                "%(actor)s and %(count)d other followed you",
+                "%(actor)s and %(count)d others followed you",
+                others,
+            )
+            % values
+        )
+    if kind == NotificationKind.NOTE_LIKE:
+        if not others:
+            return _("%(actor)s liked your note") % values
+        return (
+            ngettext(
+                "%(actor)s and %(count)d other liked your note",
+                "%(actor)s and %(count)d others liked your note",
+                others,
+            )
+            % values
+        )
+    if kind == NotificationKind.COMMENT:
+        if not others:
+            return _("%(actor)s commented on your note") % values
+        return (
+            ngettext(
+                "%(actor)s and %(count)d other commented on your note",
+                "%(actor)s and %(count)d others commented on your note",
+                others,
+            )
+            % values
+        )
+    if kind == NotificationKind.REPLY:
+        if not others:
+            return _("%(actor)s replied to your comment") % values
+        return (
+            ngettext(
+                "%(actor)s and %(count)d other replied to your comment",
+                "%(actor)s and %(count)d others replied to your comment",
+                others,
+            )
+            % values
+        )
+    if kind == NotificationKind.MENTION:
+        if not others:
+            return _("%(actor)s mentioned you") % values
+        return (
+            ngettext(
+                "%(actor)s and %(count)d other mentioned you",
+                "%(actor)s and %(count)d others mentioned you",
+                others,
+            )
+            % values
+        )
+    if kind == NotificationKind.COMMENT_LIKE:
+        if not others:
+            return _("%(actor)s liked your comment") % values
+        return (
+            ngettext(
+                "%(actor)s and %(count)d other liked your comment",
+                "%(actor)s and %(count)d others liked your comment",
+                others,
+            )
+            % values
+        )
+    if kind == NotificationKind.QUESTION_INVITE:
+        if not others:
+            return _("%(actor)s asked about a product you bought") % values
+        return (
+            ngettext(
+                "%(actor)s and %(count)d other asked about a product you bought",
+                "%(actor)s and %(count)d others asked about a product you bought",
+                others,
+            )
+            % values
+        )
+    if kind == NotificationKind.QUESTION_ANSWER:
+        if not others:
+            return _("%(actor)s answered your question") % values
+        return (
+            ngettext(
+                "%(actor)s and %(count)d other answered your question",
+                "%(actor)s and %(count)d others answered your question",
+                others,
+            )
+            % values
+        )
+    return _("%(actor)s replied to your review") % values
+
+
+def _url(row: Notification) -> str:
+    """Where a notification leads. Social pages live at /notes/<id>/ and /u/<id>/."""
+    target_type = TargetType(row.target_type)
+    if target_type == TargetType.NOTE:
+        return f"/notes/{row.target_id}/"
+    if target_type == TargetType.COMMENT:
+        return f"/notes/{row.note_id}/#comment-{row.target_id}" if row.note_id else ""
+    if target_type == TargetType.QUESTION:
+        return reverse("reviews:question", args=[row.target_id])
+    if target_type == TargetType.REVIEW:
+        return reverse("reviews:review", args=[row.target_id])
+    latest = list(row.latest_actor_ids or [])
+    return f"/u/{latest[0]}/" if latest else ""
+
+
+def _view(row: Notification, cards: dict[int, UserCard]) -> NotificationView:
+    actors = [cards[int(pk)] for pk in row.latest_actor_ids or [] if int(pk) in cards]
+    first = actors[0].nickname if actors else _("Someone")
+    kind = NotificationKind(row.kind)
+    return NotificationView(
+        id=row.pk,
+        kind=kind,
+        target_type=TargetType(row.target_type),
+        target_id=row.target_id,
+        note_id=row.note_id,
+        actor_count=row.actor_count,
+        latest_actors=actors,
+        sentence=_sentence(kind, first, max(row.actor_count - 1, 0)),
+        excerpt=row.excerpt,
+        url=_url(row),
+        is_read=row.is_read,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+def inbox_page(*, user_id: int, cursor: str | None, limit: int) -> NotificationPage:
+    """The user's groups, most recently bumped first. Two queries: groups, then actor cards."""
+    page = paginate(
+        Notification.objects.filter(recipient_id=user_id, actor_count__gt=0),
+        ordering=INBOX_ORDER,
+        cursor=cursor,
+        limit=limit,
+    )
+    actor_ids = {int(pk) for row in page.items for pk in row.latest_actor_ids or []}
+    cards = account_selectors.user_cards(sorted(actor_ids)) if actor_ids else {}
+    return NotificationPage(
+        items=[_view(row, cards) for row in page.items], next_cursor=page.next_cursor
+    )
+
+
+def unread_count(*, user_id: int) -> int:
+    """Unread groups: an indexed count (partial index on unread rows of one recipient)."""
+    return Notification.objects.filter(recipient_id=user_id, is_read=False).count()
+
+
+def badge_text(count: int) -> str:
+    """What the header badge shows: the count, capped ("99+")."""
+    cap = int(settings.NOTIFICATIONS_BADGE_MAX)
+    return f"{cap}+" if count > cap else str(count)
+
+
+def kind_enabled(*, user_id: int, kind: NotificationKind) -> bool:
+    row = NotificationPreference.objects.filter(user_id=user_id, kind=kind.value).first()
+    return row is None or row.is_enabled
+
+
+def preferences(*, user_id: int) -> list[PreferenceView]:
+    stored = dict(
+        NotificationPreference.objects.filter(user_id=user_id).values_list("kind", "is_enabled")
+    )
+    return [
+        PreferenceView(kind=kind, label=str(KIND_LABELS[kind]), is_enabled=stored.get(kind, True))
+        for kind in NotificationKind
+    ]
