@@ -132,3 +132,15 @@ def test_after_sales_form_shows_errors_next_to_fields(pay: Callable[..., Order])
     )
     assert sent.status_code == 302
     assert order.after_sales.get().status == "requested"
+
+
+def test_pages_speak_chinese_by_default() -> None:
+    buyer, _address = make_buyer()
+    browser = Client()
+    browser.force_login(buyer)
+    sku = make_sku(price=1000)
+    html = browser.get(f"/orders/checkout/?sku_id={sku}&quantity=1").content.decode()
+    assert "确认订单" in html
+    assert "提交订单并付款" in html
+    refused = browser.post("/cart/add/", {"sku_id": sku, "quantity": 500}, HTTP_HX_REQUEST="true")
+    assert "每单最多购买 99 件。" in refused.content.decode()
