@@ -17,6 +17,6 @@ def _fresh_matcher() -> Iterator[None]:
 
 
 @pytest.fixture
-def purchases(monkeypatch: pytest.MonkeyPatch) -> Purchases:
-    """Delivered purchases by monkeypatching orders.selectors (see helpers.Purchases)."""
-    return Purchases(monkeypatch)
+def purchases() -> Purchases:
+    """Real delivered orders (see helpers.Purchases)."""
+    return Purchases()

@@ -1,48 +1,58 @@
-"""Review fixtures. `Purchases` stands in for orders.selectors (monkeypatched) until the
-tests switch to real delivered orders: it answers delivered_purchases and purchase_line."""
+"""Review fixtures. `Purchases.buy` makes a real delivered order through the orders services
+(the capture is recorded as the payments handler records it), so reviews see true purchases."""
 
 from __future__ import annotations
 
 import io
-import itertools
-from datetime import UTC, datetime
 
-import pytest
 from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
-from circlemart.orders.contracts import PurchaseRef
-
-_lines = itertools.count(1000)
+from circlemart.accounts import selectors as account_selectors
+from circlemart.accounts import services as account_services
+from circlemart.inventory import services as inventory_services
+from circlemart.orders import services as order_services
+from circlemart.pricing.contracts import QuoteItem
 
 
 class Purchases:
-    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        self.refs: dict[int, list[tuple[int, PurchaseRef]]] = {}
-        monkeypatch.setattr("circlemart.orders.selectors.delivered_purchases", self.delivered)
-        monkeypatch.setattr("circlemart.orders.selectors.purchase_line", self.line)
+    def __init__(self) -> None:
+        self._staff_id: int | None = None
+
+    def _staff(self) -> int:
+        if self._staff_id is None:
+            from tests.orders.test_aftersales import make_staff
+
+            self._staff_id = make_staff().pk
+        return self._staff_id
 
     def buy(self, user, product) -> int:
-        line_id = next(_lines)
-        ref = PurchaseRef(
-            order_number=f"O{line_id}",
-            order_line_id=line_id,
-            product_id=product.pk,
-            sku_id=1,
-            delivered_at=datetime(2025, 1, 1, tzinfo=UTC),
+        """A delivered order of one unit of the product's first SKU; returns its line id."""
+        address_id = account_selectors.default_address_id(user.pk)
+        if address_id is None:
+            address_id = account_services.address_create(
+                user=user,
+                data=account_services.AddressInput(
+                    recipient="评价人",
+                    phone="13900139000",
+                    province="浙江",
+                    city="杭州",
+                    detail="文三路 1 号",
+                ),
+            ).pk
+        sku_id = product.skus.order_by("id").values_list("pk", flat=True)[0]
+        inventory_services.stock_adjust(sku_id=sku_id, delta=1)
+        order = order_services.order_place(
+            buyer_id=user.pk,
+            data=order_services.CheckoutInput(items=[QuoteItem(sku_id, 1)], address_id=address_id),
         )
-        self.refs.setdefault(user.pk, []).append((product.pk, ref))
-        return line_id
-
-    def delivered(self, *, user_id: int, product_id: int) -> list[PurchaseRef]:
-        return [ref for pid, ref in self.refs.get(user_id, []) if pid == product_id]
-
-    def line(self, *, user_id: int, order_line_id: int) -> PurchaseRef | None:
-        for _pid, ref in self.refs.get(user_id, []):
-            if ref.order_line_id == order_line_id:
-                return ref
-        return None
+        order_services.order_record_payment(number=order.number, payment_id=0, amount=order.total)
+        order_services.order_ship(
+            staff_id=self._staff(), number=order.number, carrier="SF", tracking_number="SF1"
+        )
+        order_services.order_confirm_delivery(buyer_id=user.pk, number=order.number)
+        return order.lines.get().pk
 
 
 def make_merchant(user) -> None:

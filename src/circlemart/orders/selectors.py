@@ -264,3 +264,22 @@ def purchase_line(*, user_id: int, order_line_id: int) -> PurchaseRef | None:
 
 def after_sales_view(request_id: int) -> AfterSalesView:
     return _after_sales(AfterSalesRequest.objects.prefetch_related("photos").get(pk=request_id))
+
+
+def product_buyer_ids(
+    *, product_id: int, limit: int, exclude_user_id: int | None = None
+) -> list[int]:
+    """Distinct buyers who received this product, most recent delivery first (Q&A invites)."""
+    rows = (
+        OrderLine.objects.filter(product_id=product_id, order__status__in=DELIVERED_STATUSES)
+        .exclude(order__buyer_id=exclude_user_id)
+        .order_by("-order__delivered_at", "-id")
+        .values_list("order__buyer_id", flat=True)[: limit * 5]
+    )
+    buyers: list[int] = []
+    for buyer_id in rows:
+        if buyer_id not in buyers:
+            buyers.append(buyer_id)
+        if len(buyers) >= limit:
+            break
+    return buyers

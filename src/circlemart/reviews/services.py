@@ -403,21 +403,12 @@ def review_unhide(*, staff_id: int, review_id: int) -> None:
 
 
 def _invitee_ids(*, product_id: int, asker_id: int) -> list[int]:
-    """Buyers to ask: the latest distinct reviewers (each has a delivered purchase)."""
-    limit = int(settings.REVIEWS_QUESTION_INVITES)
-    invitees: list[int] = []
-    rows = (
-        Review.objects.filter(product_id=product_id, status=PUBLISHED)
-        .exclude(author_id=asker_id)
-        .order_by("-created_at", "-id")
-        .values_list("author_id", flat=True)[: limit * 5]
+    """Buyers to ask: the latest distinct buyers who received the product."""
+    return order_selectors.product_buyer_ids(
+        product_id=product_id,
+        limit=int(settings.REVIEWS_QUESTION_INVITES),
+        exclude_user_id=asker_id,
     )
-    for author_id in rows:
-        if author_id not in invitees:
-            invitees.append(author_id)
-        if len(invitees) >= limit:
-            break
-    return invitees
 
 
 def _question_announce(question: Question) -> None:
