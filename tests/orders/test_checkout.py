@@ -285,3 +285,32 @@ def test_buy_now_skips_the_cart_and_checkout_removes_cart_lines() -> None:
     now = place(buyer, address, other, source="buy_now")
     assert now.source == "buy_now"
     assert [line.sku_id for line in cart_selectors.cart_view(cart).lines] == [other]
+
+
+def test_a_refusing_commit_hook_rolls_the_whole_order_back() -> None:
+    from circlemart.pricing import rules
+    from circlemart.pricing.contracts import PlacedOrder
+
+    seen: list[str] = []
+
+    class UsesUpACoupon:
+        code = "test.coupon"
+
+        def on_order_placed(self, placed: PlacedOrder) -> None:
+            seen.append(placed.order_number)
+            assert placed.options == {"coupon_ids": [7]}
+            raise Conflict("This coupon was used a moment ago.", code="coupon_used")
+
+    rules.register_commit_hook(UsesUpACoupon())
+    buyer, address = make_buyer()
+    sku = make_sku(stock=2)
+    try:
+        with pytest.raises(Conflict) as refused:
+            place(buyer, address, sku, options={"coupon_ids": [7]})
+    finally:
+        rules.unregister_commit_hook("test.coupon")
+    assert refused.value.code == "coupon_used"
+    assert len(seen) == 1
+    assert Order.objects.count() == 0
+    assert inventory_selectors.stock_of(sku) == (2, 0)
+    assert OutboxEvent.objects.filter(event_type="orders.OrderPlaced").count() == 0

@@ -33,8 +33,9 @@ from circlemart.orders.models import Order, OrderLine
 from circlemart.payments import selectors as payment_selectors
 from circlemart.payments import services as payments
 from circlemart.payments.contracts import PaymentView
+from circlemart.pricing import rules as pricing_rules
 from circlemart.pricing import services as pricing
-from circlemart.pricing.contracts import Quote, QuoteItem
+from circlemart.pricing.contracts import PlacedOrder, Quote, QuoteItem
 
 NUMBER_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford: no I, L, O, U
 NOTE_MAX = 200
@@ -224,6 +225,14 @@ def _write_order(
         )
         quantities = {line.sku_id: line.quantity for line in quote.lines}
         inventory.stock_reserve(reference=number, quantities=quantities, expires_at=deadline)
+        pricing_rules.run_commit_hooks(
+            PlacedOrder(
+                order_number=number,
+                buyer_id=buyer_id,
+                quote=quote,
+                options=dict(data.options or {}),
+            )
+        )
         order.transitions.create(
             from_status="",
             to_status=S.PENDING_PAYMENT,

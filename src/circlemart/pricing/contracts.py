@@ -110,3 +110,23 @@ class PricingRule(Protocol):
     priority: int  # within a stage, lower runs first; ties by code
 
     def apply(self, context: PricingContext) -> None: ...
+
+
+@dataclass(frozen=True)
+class PlacedOrder:
+    """What a commit hook learns when an order is written from a quote."""
+
+    order_number: str
+    buyer_id: int
+    quote: Quote
+    options: dict[str, Any]
+
+
+class CommitHook(Protocol):
+    """Runs inside the order's transaction, after its lines are written: the place to use up
+    what the quote relied on (a coupon, a flash-sale unit) so that the database refuses a
+    second use and the whole order rolls back with it. Raise a DomainError to refuse."""
+
+    code: str
+
+    def on_order_placed(self, placed: PlacedOrder) -> None: ...

@@ -9,12 +9,30 @@ from circlemart.core.money import Money
 from circlemart.pricing.contracts import (
     STAGE_ORDER,
     Adjustment,
+    CommitHook,
+    PlacedOrder,
     PricingContext,
     PricingRule,
     Stage,
 )
 
 _rules: dict[str, PricingRule] = {}
+_commit_hooks: dict[str, CommitHook] = {}
+
+
+def register_commit_hook(hook: CommitHook) -> CommitHook:
+    _commit_hooks[hook.code] = hook
+    return hook
+
+
+def unregister_commit_hook(code: str) -> None:
+    _commit_hooks.pop(code, None)
+
+
+def run_commit_hooks(placed: PlacedOrder) -> None:
+    """In code order, so the same order always uses things up in the same sequence."""
+    for code in sorted(_commit_hooks):
+        _commit_hooks[code].on_order_placed(placed)
 
 
 def register_rule(rule: PricingRule) -> PricingRule:
