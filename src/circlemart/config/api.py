@@ -13,6 +13,7 @@ from circlemart.moderation.api import router as moderation_router
 from circlemart.notifications.api import router as notifications_router
 from circlemart.orders.api import router as orders_router
 from circlemart.payments.api import router as payments_router
+from circlemart.promotions.api import router as promotions_router
 from circlemart.reviews.api import router as reviews_router
 from circlemart.search.api import history_router as search_history_router
 from circlemart.search.api import router as search_router
@@ -45,3 +46,4 @@ api.add_router("/social", social_router)
 api.add_router("/moderation", moderation_router)
 api.add_router("/notifications", notifications_router)
 api.add_router("/reviews", reviews_router)
+api.add_router("/promotions", promotions_router)

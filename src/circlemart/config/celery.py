@@ -27,6 +27,7 @@ app.autodiscover_tasks(
         "circlemart.cart",
         "circlemart.orders",
         "circlemart.payments",
+        "circlemart.promotions",
         "circlemart.reviews",
     ]
 )

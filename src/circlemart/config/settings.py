@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "circlemart.notifications",
     "circlemart.cart",
     "circlemart.pricing",
+    "circlemart.promotions",
     "circlemart.orders",
     "circlemart.payments",
     "circlemart.reviews",
@@ -345,6 +346,7 @@ SOCIAL_COMMENT_RATE_PER_MINUTE = env_int("SOCIAL_COMMENT_RATE_PER_MINUTE", 20)
 SOCIAL_TRENDING_HALF_LIFE_HOURS = env_int("SOCIAL_TRENDING_HALF_LIFE_HOURS", 24)
 SOCIAL_TRENDING_SECONDS = env_int("SOCIAL_TRENDING_SECONDS", 600)
 SOCIAL_SHARE_MAX_AGE_DAYS = env_int("SOCIAL_SHARE_MAX_AGE_DAYS", 30)
+SOCIAL_POSTER_FONT = env_str("SOCIAL_POSTER_FONT", "")
 # --- social settings end ---
 MODERATION_REVIEW_SLA_HOURS = env_int("MODERATION_REVIEW_SLA_HOURS", 24)
 MODERATION_REPORT_PRIORITY_STEP = env_int("MODERATION_REPORT_PRIORITY_STEP", 10)

@@ -27,6 +27,7 @@ urlpatterns = [
     path("cart/", include("circlemart.cart.urls")),
     path("orders/", include("circlemart.orders.urls")),
     path("payments/", include("circlemart.payments.urls")),
+    path("promotions/", include("circlemart.promotions.urls")),
     path("inbox/", include("circlemart.notifications.urls")),
     path("moderation/", include("circlemart.moderation.urls")),
     path("reviews/", include("circlemart.reviews.urls")),

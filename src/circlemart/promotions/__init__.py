@@ -1,0 +1,1 @@
+"""Promotions: coupons, threshold discounts, member prices (flash sales, group buy, bargain next)."""
