@@ -117,3 +117,20 @@ def user_may(user_id: int, permission: str) -> bool:
     """Whether the (active) user holds a Django permission, e.g. "orders.change_order"."""
     user = User.objects.filter(pk=user_id, is_active=True).first()
     return bool(user and user.has_perm(permission))
+
+
+def user_ids_by_nicknames(nicknames: list[str]) -> list[int]:
+    """Ids of active users whose nickname is one of these and unambiguous (carried by exactly
+    one active user), in the order asked; for @mentions."""
+    if not nicknames:
+        return []
+    rows = list(
+        User.objects.filter(nickname__in=nicknames, is_active=True).values_list("nickname", "pk")[
+            :200
+        ]
+    )
+    counts: dict[str, int] = {}
+    for nickname, _pk in rows:
+        counts[nickname] = counts.get(nickname, 0) + 1
+    by_name = {nickname: pk for nickname, pk in rows if counts[nickname] == 1}
+    return [by_name[name] for name in nicknames if name in by_name]

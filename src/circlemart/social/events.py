@@ -98,3 +98,56 @@ class NoteShared(DomainEvent):
 
     def aggregate_id(self) -> str:
         return str(self.note_id)
+
+
+@register_event
+@dataclass(frozen=True)
+class UserUnfollowed(DomainEvent):
+    event_type = "social.UserUnfollowed"
+    aggregate_type = "user"
+
+    follower_id: int
+    followee_id: int
+
+    def aggregate_id(self) -> str:
+        return str(self.followee_id)
+
+
+@register_event
+@dataclass(frozen=True)
+class UserBlocked(DomainEvent):
+    event_type = "social.UserBlocked"
+    aggregate_type = "user"
+
+    blocker_id: int
+    blocked_id: int
+
+    def aggregate_id(self) -> str:
+        return str(self.blocked_id)
+
+
+@register_event
+@dataclass(frozen=True)
+class CircleJoined(DomainEvent):
+    event_type = "social.CircleJoined"
+    aggregate_type = "circle"
+
+    circle_id: int
+    user_id: int
+
+    def aggregate_id(self) -> str:
+        return str(self.circle_id)
+
+
+@register_event
+@dataclass(frozen=True)
+class NoteFavourited(DomainEvent):
+    event_type = "social.NoteFavourited"
+    aggregate_type = "note"
+
+    note_id: int
+    note_author_id: int
+    actor_id: int
+
+    def aggregate_id(self) -> str:
+        return str(self.note_id)
