@@ -1,1 +1,1 @@
-"""Promotions: coupons, threshold discounts, member prices (flash sales, group buy, bargain next)."""
+"""Promotions: coupons, threshold discounts and member prices (flash sales, group buy next)."""
