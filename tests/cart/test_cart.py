@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
+from django.utils import translation
 
 from circlemart.cart import selectors, services
 from circlemart.cart.models import CartItem
@@ -12,6 +15,12 @@ from tests.accounts.factories import UserFactory
 from tests.catalog import factories
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english() -> Iterator[None]:
+    with translation.override("en"):
+        yield
 
 
 def _sku(price: int = 1000, *, stock: int = 10) -> int:

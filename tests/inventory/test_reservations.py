@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
+from django.utils import translation
 
 from circlemart.core import clock
 from circlemart.core.errors import Conflict, ValidationFailed
@@ -13,6 +15,12 @@ from circlemart.inventory.models import Reservation
 from tests.catalog import factories
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english() -> Iterator[None]:
+    with translation.override("en"):
+        yield
 
 
 def _skus(*stocks: int) -> list[int]:

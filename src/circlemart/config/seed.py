@@ -12,10 +12,11 @@ from django.db import transaction
 from circlemart.accounts.seed import seed_staff, seed_users, staff_logins
 from circlemart.catalog import selectors as catalog_selectors
 from circlemart.catalog.seed import seed_products
+from circlemart.orders.seed import seed_orders
 from circlemart.search import selectors as search_selectors
 from circlemart.search import services as search_services
 from circlemart.social import selectors as social_selectors
-from circlemart.social.seed import seed_follows
+from circlemart.social.seed import seed_content, seed_follows
 
 
 def seed_world(*, seed: int, users: int, products: int = 5000, progress: bool = True) -> str:
@@ -24,9 +25,21 @@ def seed_world(*, seed: int, users: int, products: int = 5000, progress: bool = 
     user_ids = seed_users(rng=random.Random(seed), count=users, progress=progress)
     seed_follows(rng=random.Random(seed + 1), user_ids=user_ids, progress=progress)
     created = seed_products(rng=random.Random(seed + 2), count=products, progress=progress)
+    seed_content(
+        rng=random.Random(seed + 3),
+        user_ids=user_ids,
+        product_ids=[card.id for card in catalog_selectors.hot_products(limit=60)],
+        progress=progress,
+    )
     if created or not search_selectors.index_size().get("documents"):
         # Seeding bulk-inserts (no per-product events), so the index is rebuilt once here.
         search_services.reindex_all(progress=progress)
+    seed_orders(
+        rng=random.Random(seed + 4),
+        user_ids=user_ids,
+        count=min(300, len(user_ids) // 3),
+        progress=progress,
+    )
     return (
         f"demo world (seed {seed}): {len(user_ids)} shoppers, "
         f"{social_selectors.edge_count()} follows, {catalog_selectors.product_count()} products"

@@ -177,3 +177,17 @@ def _finish(context: PricingContext) -> Quote:
         total=max(subtotal - discount_total + shipping_fee, 0),
         adjustments=context.adjustments,
     )
+
+
+def shipping_rule_ensure(*, region: str, method: str, fee: int, free_over: int | None) -> bool:
+    """Create the rule for (region, method) unless one exists; True when created."""
+    if method not in SHIPPING_METHODS:
+        raise ValidationFailed(
+            _("Unknown shipping method."), code="invalid_shipping_method", field="method"
+        )
+    if fee < 0 or (free_over is not None and free_over < 0):
+        raise ValidationFailed(_("Amounts cannot be negative."), code="negative", field="fee")
+    _rule, created = ShippingRule.objects.get_or_create(
+        region=region.strip(), method=method, defaults={"fee": fee, "free_over": free_over}
+    )
+    return created
