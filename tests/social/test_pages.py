@@ -236,3 +236,16 @@ def test_pages_have_no_inline_scripts(client):
         for tag in re.findall(r"<script[^>]*>", html):
             assert "src=" in tag or "nonce=" in tag, (path, tag)
         assert " style=" not in html, path
+
+
+def test_product_page_loads_the_notes_that_tag_the_product() -> None:
+    from tests.catalog import factories as catalog_factories
+    from tests.social.helpers import note as make_note
+
+    product = catalog_factories.product(title="露营灯", title_en="Camping lantern")
+    make_note(UserFactory(), text="周末露营必备 #camping", product_ids=[product.pk])
+    page = Client(HTTP_ACCEPT_LANGUAGE="en").get(f"/p/{product.pk}/").content.decode()
+    assert f'hx-get="/notes/about/{product.pk}/"' in page
+    block = Client(HTTP_ACCEPT_LANGUAGE="en").get(f"/notes/about/{product.pk}/").content.decode()
+    assert "周末露营必备" in block
+    assert 'data-testid="product-notes"' in block

@@ -27,5 +27,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("circles/<int:circle_id>/", views.circle_page, name="circle"),
     path("circles/<int:circle_id>/membership", views.circle_membership, name="circle-membership"),
     path("t/<str:name>/", views.topic_page, name="topic"),
+    path("notes/about/<int:product_id>/", views.product_notes_block, name="product-notes"),
     path("t/<str:name>/follow", views.topic_follow_toggle, name="topic-follow"),
 ]

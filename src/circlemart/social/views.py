@@ -512,3 +512,12 @@ def topic_follow_toggle(request: HttpRequest, name: str) -> HttpResponse:
     except DomainError as error:
         raise Http404(str(error.message)) from error
     return redirect("social:topic", name=name)
+
+
+def product_notes_block(request: HttpRequest, product_id: int) -> HttpResponse:
+    """The product page's "notes about this product", per viewer (the page itself is cached
+    for everyone and loads this after it)."""
+    notes = selectors.notes_tagging_product(product_id, viewer_id(request), limit=6)
+    return render(
+        request, "social/partials/product_notes.html", {"notes": notes, "product_id": product_id}
+    )
