@@ -42,6 +42,7 @@ beat_schedule = {
     },
     "orders-cancel-unpaid": {"task": "orders.cancel_unpaid", "schedule": 30.0},
     "orders-auto-progress": {"task": "orders.auto_progress", "schedule": 3600.0},
+    "promotions-expire-coupons": {"task": "promotions.expire_coupons", "schedule": 3600.0},
     "social-trending-topics": {
         "task": "social.recompute_trending",
         "schedule": float(settings.SOCIAL_TRENDING_SECONDS),

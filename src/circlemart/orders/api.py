@@ -64,7 +64,10 @@ def _order(buyer_id: int, number: str) -> Any:
 def quote(request: HttpRequest, payload: QuoteIn) -> dict[str, Any]:
     items, _cart = _items(request, payload)
     data = services.CheckoutInput(
-        items=items, address_id=payload.address_id, shipping_method=payload.shipping_method
+        items=items,
+        address_id=payload.address_id,
+        shipping_method=payload.shipping_method,
+        options={"coupon_ids": payload.coupon_ids},
     )
     return quote_out(services.checkout_quote(buyer_id=signed_in_id(request), data=data))
 
@@ -84,6 +87,7 @@ def place(request: HttpRequest, payload: CheckoutIn) -> Status[Any]:
             source="cart" if cart_id is not None else "buy_now",
             idempotency_key=request.headers.get("Idempotency-Key", "")[:128],
             cart_id=cart_id,
+            options={"coupon_ids": payload.coupon_ids},
         ),
     )
     return Status(201, _order(buyer_id, order.number))

@@ -17,6 +17,7 @@ class QuoteIn(Schema):
     items: list[ItemIn] | None = Field(None, max_length=100)  # None: the cart's selected lines
     address_id: int | None = None
     shipping_method: str = "standard"
+    coupon_ids: list[int] = Field(default_factory=list, max_length=10)  # the buyer's coupons
 
 
 class CheckoutIn(QuoteIn):

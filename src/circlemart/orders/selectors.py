@@ -90,6 +90,12 @@ class OrderView:
     transitions: list[TransitionView]
     after_sales: list[AfterSalesView]
 
+    @property
+    def shipping_base(self) -> int:
+        """The fee before shipping-stage rules (free shipping) took their part."""
+        taken = sum(a["amount"] for a in self.adjustments if a.get("stage") == "shipping")
+        return self.shipping_fee + taken
+
 
 def _line(line: OrderLine) -> OrderLineView:
     return OrderLineView(
@@ -283,3 +289,8 @@ def product_buyer_ids(
         if len(buyers) >= limit:
             break
     return buyers
+
+
+def buyer_has_paid_order(*, buyer_id: int) -> bool:
+    """Whether the buyer has ever paid for an order (later refunds included)."""
+    return Order.objects.filter(buyer_id=buyer_id, paid_at__isnull=False).exists()

@@ -25,6 +25,7 @@ from circlemart.orders.machine import label as status_label
 from circlemart.orders.models import AfterSalesRequest
 from circlemart.pricing import selectors as pricing_selectors
 from circlemart.pricing.contracts import QuoteItem
+from circlemart.promotions import selectors as promotion_selectors
 
 STATUS_TABS = [
     ("", gettext_lazy("All")),
@@ -66,6 +67,18 @@ def checkout(request: HttpRequest) -> HttpResponse:
     addresses = list(account_selectors.addresses_of(request.user))  # type: ignore[arg-type]
     address_id = _int(source.get("address_id")) or account_selectors.default_address_id(buyer_id)
     shipping_method = source.get("shipping_method") or "standard"
+    region = ""
+    if address_id:
+        snapshot = account_selectors.address_snapshot(user_id=buyer_id, address_id=address_id)
+        region = snapshot["province"] if snapshot else ""
+    coupon_choices = promotion_selectors.checkout_coupon_choices(
+        buyer_id=buyer_id,
+        items=items,
+        selected_ids=promotion_selectors.coupon_ids_from_form(source),
+        region=region,
+        shipping_method=shipping_method,
+    )
+    options = {"coupon_ids": coupon_choices.selected_ids}
     data = services.CheckoutInput(
         items=items,
         address_id=address_id,
@@ -75,6 +88,7 @@ def checkout(request: HttpRequest) -> HttpResponse:
         expected_total=_int(source.get("expected_total")),
         idempotency_key=(source.get("checkout_token") or "")[:128],
         cart_id=cart_id,
+        options=options,
     )
     error = ""
     if request.method == "POST":
@@ -92,6 +106,7 @@ def checkout(request: HttpRequest) -> HttpResponse:
                 items=items,
                 address_id=address_id if address_id else None,
                 shipping_method=shipping_method,
+                options=options,
             ),
         )
     except DomainError as refusal:
@@ -106,6 +121,7 @@ def checkout(request: HttpRequest) -> HttpResponse:
         "buy_now": items[0] if origin == "buy_now" else None,
         "note": data.note,
         "checkout_token": source.get("checkout_token") or uuid.uuid4().hex,
+        "coupon_choices": coupon_choices,
     }
     return render(request, "orders/checkout.html", context, status=409 if error and quote else 200)
 

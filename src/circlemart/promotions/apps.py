@@ -6,3 +6,9 @@ class PromotionsConfig(AppConfig):
     name = "circlemart.promotions"
     label = "promotions"
     verbose_name = _("Promotions")
+
+    def ready(self) -> None:
+        from circlemart.promotions import events, handlers, rules  # noqa: F401
+
+        # The price engine runs our rules in its documented stage order (rules.py).
+        rules.register()

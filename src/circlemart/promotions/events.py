@@ -1,0 +1,55 @@
+"""Domain events of promotions; growth, analytics and risk consume them. Aggregate: the user
+coupon, so one coupon's claim, use and return are relayed in order. Keep field names stable
+(add fields with defaults rather than renaming)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from circlemart.core.events import DomainEvent, register_event
+
+
+@dataclass(frozen=True)
+class _CouponEvent(DomainEvent):
+    aggregate_type = "user_coupon"
+
+    user_coupon_id: int
+    template_id: int
+    owner_id: int
+
+    def aggregate_id(self) -> str:
+        return str(self.user_coupon_id)
+
+
+@register_event
+@dataclass(frozen=True)
+class CouponClaimed(_CouponEvent):
+    """A shopper claimed a coupon (in the claim centre, or by a code: `code_id`)."""
+
+    event_type = "promotions.CouponClaimed"
+
+    code_id: int | None = None
+
+
+@register_event
+@dataclass(frozen=True)
+class CouponUsed(_CouponEvent):
+    """An order was placed with the coupon (same transaction as the order)."""
+
+    event_type = "promotions.CouponUsed"
+
+    order_number: str = ""
+    amount: int = 0  # minor units it took off the order
+
+
+@register_event
+@dataclass(frozen=True)
+class CouponReturned(_CouponEvent):
+    """The coupon's order was cancelled or fully refunded; the coupon is usable again (or
+    expired, when its window has passed: `is_expired`)."""
+
+    event_type = "promotions.CouponReturned"
+
+    order_number: str = ""
+    reason: str = ""  # "cancelled" | "refunded"
+    is_expired: bool = False
