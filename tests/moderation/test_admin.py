@@ -75,13 +75,20 @@ def test_bulk_import_takes_effect(moderator):
 
 
 @pytest.mark.usefixtures("words")
-def test_editing_a_word_in_the_admin_takes_effect(moderator):
+def test_editing_a_word_in_the_admin_takes_effect(moderator, django_capture_on_commit_callbacks):
     word = SensitiveWord.objects.get(word="加微信")
     assert services.text_screen(text="加微信", field="body").action == Action.REVIEW
-    response = logged_in(moderator).post(
-        f"{WORDS}{word.pk}/change/",
-        {"word": "加微信", "category": "spam", "action": "block", "is_active": "on", "note": ""},
-    )
+    with django_capture_on_commit_callbacks(execute=True):  # Redis bumps after commit
+        response = logged_in(moderator).post(
+            f"{WORDS}{word.pk}/change/",
+            {
+                "word": "加微信",
+                "category": "spam",
+                "action": "block",
+                "is_active": "on",
+                "note": "",
+            },
+        )
     assert response.status_code == 302
     assert services.text_screen(text="加微信", field="body").action == Action.BLOCK
 

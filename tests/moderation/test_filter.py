@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from django.utils import translation
 
+from circlemart.core import cache as generations
 from circlemart.core.errors import ValidationFailed
-from circlemart.core.models import CacheGeneration
 from circlemart.moderation import services
 from circlemart.moderation.contracts import Action, ScreenResult
 from circlemart.moderation.models import SensitiveWord
@@ -99,24 +99,32 @@ class TestCheck:
         assert (result.action, result.text) == (Action.MASK, "**")
 
 
+def word_generation() -> int:
+    return generations.generations(["moderation:words"])["moderation:words"]
+
+
 @pytest.mark.usefixtures("words")
 class TestWordListEdits:
-    def test_added_word_takes_effect(self):
+    # With Redis the generation is bumped after commit: each edit runs as a committed request.
+    def test_added_word_takes_effect(self, django_capture_on_commit_callbacks):
         assert screen("便宜代购").action == Action.ALLOW
-        before = CacheGeneration.objects.get(name="moderation:words").value
-        services.word_upsert(word="代购", category="spam", action="review")
-        assert CacheGeneration.objects.get(name="moderation:words").value == before + 1
+        before = word_generation()
+        with django_capture_on_commit_callbacks(execute=True):
+            services.word_upsert(word="代购", category="spam", action="review")
+        assert word_generation() == before + 1
         assert screen("便宜代购").action == Action.REVIEW
 
-    def test_changed_action_takes_effect(self):
+    def test_changed_action_takes_effect(self, django_capture_on_commit_callbacks):
         assert screen("加微信").action == Action.REVIEW
-        services.word_upsert(word="加微信", category="spam", action="block")
+        with django_capture_on_commit_callbacks(execute=True):
+            services.word_upsert(word="加微信", category="spam", action="block")
         assert screen("加微信").action == Action.BLOCK
 
-    def test_deactivated_word_stops_matching(self):
+    def test_deactivated_word_stops_matching(self, django_capture_on_commit_callbacks):
         assert screen("idiot").action == Action.MASK
         word_id = SensitiveWord.objects.get(word="idiot").pk
-        assert services.words_set_active(word_ids=[word_id], is_active=False) == 1
+        with django_capture_on_commit_callbacks(execute=True):
+            assert services.words_set_active(word_ids=[word_id], is_active=False) == 1
         assert screen("idiot") == ScreenResult(
             action=Action.ALLOW, text="idiot", categories=(), matches=()
         )
