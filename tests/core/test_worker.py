@@ -39,6 +39,7 @@ def test_embedded_broker_options_create_the_queue_folders(tmp_path):
         "data_folder_out": str(tmp_path / "broker" / "queue"),
         "processed_folder": str(tmp_path / "broker" / "processed"),
         "store_processed": False,
+        "polling_interval": 0.1,
     }
     assert (tmp_path / "broker" / "queue").is_dir()
     assert (tmp_path / "broker" / "processed").is_dir()

@@ -402,3 +402,38 @@ def test_selectors_sum_per_order_and_scope_by_buyer(shop: Shop):
     mine = Payment.objects.get(order_number="CM1001").pk
     assert selectors.payment_by_id(mine, 7) is not None
     assert selectors.payment_by_id(mine, 8) is None
+
+
+def test_the_gateway_sweep_settles_refunds_and_resends_webhooks_a_lost_task_left(
+    django_capture_on_commit_callbacks,
+) -> None:
+    from datetime import timedelta
+
+    from circlemart.payments import gateway
+    from circlemart.payments.models import GatewayRefund, GatewayWebhook
+
+    charge = gateway.charge_create(
+        merchant_reference="CM-SWEEP",
+        description="sweep",
+        amount=1000,
+        currency="CNY",
+        return_url="/",
+        idempotency_key="sweep-1",
+    )
+    with django_capture_on_commit_callbacks(execute=False):  # the tasks are "lost"
+        gateway.charge_complete(token=charge.token, pay=True)
+        refund = gateway.refund_create(
+            charge_id=charge.charge_id,
+            amount=400,
+            reason="lost",
+            merchant_reference="r-1",
+            idempotency_key="sweep-r-1",
+        )
+    assert GatewayRefund.objects.get(pk=refund.pk).status == "pending"
+    assert gateway.sweep_pending(older_than=timedelta(minutes=5)) == (0, 0)  # too young
+    with django_capture_on_commit_callbacks(execute=False):
+        settled, resent = gateway.sweep_pending(older_than=timedelta(seconds=-1))
+    assert settled == 1
+    assert resent >= 1
+    assert GatewayRefund.objects.get(pk=refund.pk).status == "succeeded"
+    assert GatewayWebhook.objects.filter(event_type="payment.succeeded", attempts__gte=1).exists()

@@ -18,6 +18,9 @@ def embedded_broker_options(root: Path) -> dict[str, Any]:
         "data_folder_out": str(queue),
         "processed_folder": str(processed),
         "store_processed": False,
+        # kombu sleeps this long whenever the queue looks empty or prefetch is full; its
+        # default (1 s) caps an embedded worker at about two tasks a second.
+        "polling_interval": 0.1,
     }
 
 
@@ -40,9 +43,17 @@ beat_schedule = {
         "task": "payments.resubmit_stuck_refunds",
         "schedule": float(settings.PAYMENTS_REFUND_RETRY_SECONDS),
     },
+    "payments-gateway-sweep": {
+        "task": "payments.gateway_sweep",
+        "schedule": float(settings.PAYMENTS_GATEWAY_SWEEP_SECONDS),
+    },
     "orders-cancel-unpaid": {"task": "orders.cancel_unpaid", "schedule": 30.0},
     "orders-auto-progress": {"task": "orders.auto_progress", "schedule": 3600.0},
     "promotions-expire-coupons": {"task": "promotions.expire_coupons", "schedule": 3600.0},
+    "promotions-reconcile-flash-stock": {
+        "task": "promotions.reconcile_flash_stock",
+        "schedule": 60.0,
+    },
     "social-trending-topics": {
         "task": "social.recompute_trending",
         "schedule": float(settings.SOCIAL_TRENDING_SECONDS),

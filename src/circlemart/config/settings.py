@@ -331,6 +331,8 @@ PAYMENTS_TEST_GATEWAY_WEBHOOK_SECRET = env_str(
     "PAYMENTS_TEST_GATEWAY_WEBHOOK_SECRET"
 ) or read_or_create_secret(DATA_DIR / "payments_webhook_secret", lambda: secrets.token_hex(32))
 PAYMENTS_REFUND_RETRY_SECONDS = env_int("PAYMENTS_REFUND_RETRY_SECONDS", 300)
+# The test gateway settles refunds and resends webhooks left pending this long (lost tasks).
+PAYMENTS_GATEWAY_SWEEP_SECONDS = env_int("PAYMENTS_GATEWAY_SWEEP_SECONDS", 30)
 # --- payments settings end ---
 
 # --- Social, moderation, notifications, reviews ---------------------------------------------

@@ -120,7 +120,7 @@ def retry_delay(attempts: int) -> timedelta:
     return timedelta(seconds=min(2**attempts, 3600))
 
 
-def _claim_batch(batch_size: int) -> list[OutboxEvent]:
+def _due_ids(batch_size: int) -> list[int]:
     """The oldest due event of each aggregate; later events of an aggregate wait their turn."""
     earlier_pending = OutboxEvent.objects.filter(
         status=OutboxEvent.Status.PENDING,
@@ -133,9 +133,15 @@ def _claim_batch(batch_size: int) -> list[OutboxEvent]:
         .exclude(Exists(earlier_pending))
         .order_by("id")
     )
+    return list(query.values_list("id", flat=True)[:batch_size])
+
+
+def _claim(event_id: int) -> OutboxEvent | None:
+    """Lock one pending event for this transaction; None if another relay has it or is done."""
+    query = OutboxEvent.objects.filter(pk=event_id, status=OutboxEvent.Status.PENDING)
     if connection.features.has_select_for_update_skip_locked:
-        query = query.select_for_update(skip_locked=True, of=("self",))
-    return list(query[:batch_size])
+        query = query.select_for_update(skip_locked=True)
+    return query.first()
 
 
 def _record_failure(row: OutboxEvent, name: str, exc: Exception) -> None:
@@ -176,14 +182,23 @@ def _deliver(row: OutboxEvent) -> bool:
 
 
 def relay_pending(*, batch_size: int = 50, max_batches: int = 1000) -> int:
-    """Deliver due events until none are left. Safe to run in several processes at once."""
+    """Deliver due events until none are left. Safe to run in several processes at once.
+
+    Each event is delivered in a transaction of its own, so the row locks its handlers take
+    (stock, orders, refunds) are held for one event, never for a batch of unrelated ones —
+    batches made two relays (or a relay and a checkout) lock rows in opposite orders."""
     delivered = 0
     for _ in range(max_batches):
-        with transaction.atomic():
-            batch = _claim_batch(batch_size)
-            if not batch:
-                break
-            delivered += sum(1 for row in batch if _deliver(row))
+        claimed_any = False
+        for event_id in _due_ids(batch_size):
+            with transaction.atomic():
+                row = _claim(event_id)
+                if row is None:
+                    continue
+                claimed_any = True
+                delivered += int(_deliver(row))
+        if not claimed_any:
+            break
     return delivered
 
 

@@ -15,7 +15,7 @@ import secrets
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -364,3 +364,28 @@ def webhook_deliver(*, webhook_id: int) -> DeliveryOutcome:
         extra={"event_id": row.event_id, "status_code": status_code, "attempts": attempts},
     )
     return DeliveryOutcome(status=status, retry_in=None if gave_up else retry_delay(attempts))
+
+
+def sweep_pending(*, older_than: timedelta) -> tuple[int, int]:
+    """What a real provider does on its own: settle refunds still pending after a while and
+    resend webhooks still undelivered, in case the task that should have done it was lost (a
+    worker killed between a commit and its task send). Returns (refunds settled, webhooks
+    attempted). A redelivered webhook is harmless: the merchant dedupes by event id."""
+    cutoff = clock.now() - older_than
+    refunds = list(
+        GatewayRefund.objects.filter(
+            status=GatewayRefund.Status.PENDING, created_at__lt=cutoff
+        ).values_list("pk", flat=True)[:200]
+    )
+    for refund_id in refunds:
+        refund_settle(refund_id=refund_id)
+    webhooks = [
+        row_id
+        for row_id, countdown, created in GatewayWebhook.objects.filter(
+            status=GatewayWebhook.Status.PENDING, created_at__lt=cutoff
+        ).values_list("pk", "countdown_seconds", "created_at")[:500]
+        if created + timedelta(seconds=countdown) < cutoff
+    ]
+    for webhook_id in webhooks:
+        webhook_deliver(webhook_id=webhook_id)
+    return len(refunds), len(webhooks)

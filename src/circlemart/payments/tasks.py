@@ -35,3 +35,11 @@ def gateway_settle_refund(refund_id: int) -> str:
 def resubmit_stuck_refunds() -> int:
     older_than = timedelta(seconds=settings.PAYMENTS_REFUND_RETRY_SECONDS)
     return services.refunds_resubmit_stuck(older_than=older_than)
+
+
+@shared_task(name="payments.gateway_sweep", ignore_result=True, soft_time_limit=240, time_limit=280)
+def gateway_sweep() -> tuple[int, int]:
+    """The test gateway settles and resends what a lost task left behind."""
+    return gateway.sweep_pending(
+        older_than=timedelta(seconds=settings.PAYMENTS_GATEWAY_SWEEP_SECONDS)
+    )
