@@ -37,7 +37,7 @@ def seed_world(*, seed: int, users: int, products: int = 5000, progress: bool = 
     seed_orders(
         rng=random.Random(seed + 4),
         user_ids=user_ids,
-        count=min(300, len(user_ids) // 3),
+        count=min(120, len(user_ids) // 3),
         progress=progress,
     )
     return (
