@@ -68,7 +68,18 @@ def test_note_with_product_reaches_a_follower_who_likes_and_comments(
     note.refresh_from_db()
     assert (note.like_count, note.comment_count) == (1, 1)
     assert Comment.objects.get().author_id == fan.pk
-    # Hook for the notifications engineer: NoteLiked and CommentPosted are in the outbox now;
-    # sign the creator back in here and assert the inbox shows "小粉丝 liked / commented".
+
+    # The creator hears about it: the header badge counts the follow, the like and the
+    # comment; the inbox says who did what.
+    creator_page.goto("/")
+    expect(creator_page.get_by_test_id("unread-badge")).to_have_text("3")
+    creator_page.get_by_test_id("inbox-link").click()
+    items = creator_page.get_by_test_id("notification")
+    expect(items).to_have_count(3)
+    kinds = sorted(items.nth(i).get_attribute("data-kind") or "" for i in range(3))
+    assert kinds == ["comment", "follow", "note_like"]
+    for index in range(3):
+        expect(items.nth(index).get_by_test_id("sentence")).to_contain_text("小粉丝")
+    screenshot(creator_page, "social-inbox-mobile")
     assert browser_log.csp_violations() == []
     assert browser_log.problems() == []
