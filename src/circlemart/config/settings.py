@@ -364,6 +364,12 @@ REVIEWS_PHOTO_MAX_BYTES = env_int("REVIEWS_PHOTO_MAX_BYTES", 8 * 1024 * 1024)
 REVIEWS_QUESTION_INVITES = env_int("REVIEWS_QUESTION_INVITES", 10)  # buyers asked to answer
 # --- reviews settings end ---
 
+# --- Promotions -----------------------------------------------------------------------------
+# Flash-sale stock: "auto" decides in Redis (one Lua script) when REDIS_URL is set, with the
+# database's conditional UPDATE as the last line of defence; "db" uses the database alone.
+PROMOTIONS_FLASH_BACKEND = env_str("PROMOTIONS_FLASH_BACKEND", "auto")
+PROMOTIONS_FLASH_KEY_PREFIX = env_str("PROMOTIONS_FLASH_KEY_PREFIX", "cm:flash:")
+
 # --- Admin theme ----------------------------------------------------------------------------
 UNFOLD = {
     "SITE_TITLE": "Circlemart",

@@ -265,3 +265,7 @@ class MemberLevelAdmin(ModelAdmin):
     list_filter = ("level",)
     search_fields = ("=user__id", "user__email")
     raw_id_fields = ("user",)
+
+
+# Flash sales have their own back-office module; importing it registers its pages.
+from circlemart.promotions import flash_admin  # noqa: E402, F401

@@ -1,6 +1,7 @@
 """Promotions API (mounted by circlemart.config.api at /api/v1/promotions): the claim centre,
 claiming and redeeming coupons (send Idempotency-Key; rate limited), my coupons, and the best
-combination of my coupons for a basket."""
+combination of my coupons for a basket; flash sales now and the flash buy (send
+Idempotency-Key; rate limited per user and per IP)."""
 
 from __future__ import annotations
 
@@ -13,11 +14,14 @@ from ninja import Router, Status
 
 from circlemart.accounts import selectors as account_selectors
 from circlemart.core.errors import NotFound, ValidationFailed
+from circlemart.core.idempotency import HEADER as IDEMPOTENCY_HEADER
 from circlemart.core.pagination import page_size
+from circlemart.core.ratelimit import client_ip
 from circlemart.core.web import signed_in_id, viewer_id
 from circlemart.pricing.contracts import QuoteItem
-from circlemart.promotions import selectors, services
+from circlemart.promotions import flash_selectors, flash_services, selectors, services
 from circlemart.promotions.contracts import ClaimableCoupon, CouponRef, CouponTab
+from circlemart.promotions.flash_schemas import FlashBuyIn, FlashOrderOut, FlashSessionListOut
 from circlemart.promotions.schemas import (
     BasketIn,
     BestOut,
@@ -95,3 +99,34 @@ def best(request: HttpRequest, payload: BasketIn) -> dict[str, Any]:
         shipping_method=payload.shipping_method,
     )
     return dataclasses.asdict(result)
+
+
+@router.get(
+    "/flash",
+    response=FlashSessionListOut,
+    auth=None,
+    summary="Flash-sale sessions: live now and starting within a week",
+)
+def flash_sessions(request: HttpRequest) -> dict[str, Any]:
+    return {"items": [dataclasses.asdict(view) for view in flash_selectors.flash_sessions_now()]}
+
+
+@router.post(
+    "/flash/{item_id}/buy",
+    response={201: FlashOrderOut},
+    summary="Buy a flash item now (one order at the flash price, to pay in the window)",
+)
+def flash_buy(request: HttpRequest, item_id: int, payload: FlashBuyIn) -> Status[Any]:
+    """Send an Idempotency-Key: a repeated request answers with the same order. Refusals:
+    404 flash_not_found, 409 flash_not_started / flash_ended / flash_sold_out /
+    flash_not_enough_left / flash_limit_reached, 400 quantity_limit, 429 rate_limited."""
+    ref = flash_services.flash_buy(
+        buyer_id=signed_in_id(request),
+        item_id=item_id,
+        quantity=payload.quantity,
+        address_id=payload.address_id,
+        idempotency_key=request.headers.get(IDEMPOTENCY_HEADER, ""),
+        ip=client_ip(request),
+        return_url="/orders/{number}/",
+    )
+    return Status(201, dataclasses.asdict(ref))

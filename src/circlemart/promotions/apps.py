@@ -8,7 +8,7 @@ class PromotionsConfig(AppConfig):
     verbose_name = _("Promotions")
 
     def ready(self) -> None:
-        from circlemart.promotions import events, handlers, rules  # noqa: F401
+        from circlemart.promotions import events, flash_tasks, handlers, rules  # noqa: F401
 
         # The price engine runs our rules in its documented stage order (rules.py).
         rules.register()

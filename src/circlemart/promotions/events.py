@@ -53,3 +53,22 @@ class CouponReturned(_CouponEvent):
     order_number: str = ""
     reason: str = ""  # "cancelled" | "refunded"
     is_expired: bool = False
+
+
+@register_event
+@dataclass(frozen=True)
+class FlashSaleSoldOut(DomainEvent):
+    """The last unit of a flash item was taken (same transaction as the order that took it).
+    Units released by unpaid orders can sell again, so an item may sell out more than once."""
+
+    event_type = "promotions.FlashSaleSoldOut"
+    aggregate_type = "flash_item"
+
+    item_id: int
+    session_id: int = 0
+    sku_id: int = 0
+    flash_stock: int = 0
+    order_number: str = ""
+
+    def aggregate_id(self) -> str:
+        return str(self.item_id)

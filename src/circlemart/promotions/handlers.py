@@ -1,12 +1,13 @@
 """What promotions does when orders report back (delivered by the outbox, idempotent):
 paid → held coupons are used for good and the buyer is no longer new; cancelled or refunded
-in full → the order's coupons come back."""
+in full → the order's coupons come back; cancelled → its flash units return to the pool (a
+paid order's flash units are sold for good)."""
 
 from __future__ import annotations
 
 from circlemart.core.events import DeliveredEvent, handles
 from circlemart.orders.events import OrderCancelled, OrderPaid, OrderRefunded
-from circlemart.promotions import services
+from circlemart.promotions import flash_services, services
 
 
 @handles(OrderPaid)
@@ -32,3 +33,17 @@ def return_coupons_of_refunded_order(delivered: DeliveredEvent) -> None:
     assert isinstance(event, OrderRefunded)
     if event.fully:
         services.coupons_return_for_order(order_number=event.order_number, reason="refunded")
+
+
+@handles(OrderPaid)
+def settle_flash_units_of_paid_order(delivered: DeliveredEvent) -> None:
+    event = delivered.event
+    assert isinstance(event, OrderPaid)
+    flash_services.flash_purchases_mark_paid(order_number=event.order_number)
+
+
+@handles(OrderCancelled)
+def release_flash_units_of_cancelled_order(delivered: DeliveredEvent) -> None:
+    event = delivered.event
+    assert isinstance(event, OrderCancelled)
+    flash_services.flash_units_release(order_number=event.order_number)

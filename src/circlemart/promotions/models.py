@@ -447,3 +447,27 @@ class MemberPrice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.sku_id} {self.level}: {self.price}"
+
+
+# Flash sales live in their own module; importing them here registers them with the app.
+from circlemart.promotions.flash_models import (  # noqa: E402
+    FlashBuyer,
+    FlashItem,
+    FlashPurchase,
+    FlashSession,
+)
+
+__all__ = [
+    "CouponCode",
+    "CouponTemplate",
+    "CouponUse",
+    "FlashBuyer",
+    "FlashItem",
+    "FlashPurchase",
+    "FlashSession",
+    "MemberLevel",
+    "MemberPrice",
+    "PaidBuyer",
+    "ThresholdDiscount",
+    "UserCoupon",
+]

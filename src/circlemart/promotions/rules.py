@@ -2,23 +2,33 @@
 
 Stage and priority (the documented order — calculation.py explains the stacking policy):
   catalogue  50  promotions.member_price       member price by level, when lower
+  catalogue  60  promotions.flash_price        the flash price (options["flash_item_id"]), when
+                                               lower; flash orders take no member price above it
   order     100  promotions.threshold          满减 / 满折 across the basket, automatic
   order     200  promotions.coupons            the chosen coupons (options["coupon_ids"])
   shipping  100  promotions.free_shipping      free-shipping coupons
 The commit hook promotions.coupons uses up the applied coupons inside the order's
-transaction."""
+transaction; promotions.flash takes the flash units there (flash_services)."""
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from django.utils.translation import gettext as _
 
 from circlemart.core import clock
 from circlemart.core.errors import NotFound, ValidationFailed
-from circlemart.pricing.contracts import PlacedOrder, PricingContext, Stage
+from circlemart.pricing.contracts import Adjustment, PlacedOrder, PricingContext, Stage
 from circlemart.pricing.rules import register_commit_hook, register_rule
-from circlemart.promotions import calculation, errors, selectors, services
+from circlemart.promotions import (
+    calculation,
+    errors,
+    flash_errors,
+    flash_services,
+    selectors,
+    services,
+)
 from circlemart.promotions.calculation import FIELD
 from circlemart.promotions.contracts import CouponKind
 
@@ -153,11 +163,61 @@ class CouponCommitHook:
         services.coupons_use_for_order(placed)
 
 
-RULES = (MemberPriceRule(), ThresholdDiscountRule(), CouponRule(), FreeShippingCouponRule())
+class FlashPriceRule:
+    """The flash price replaces the unit price of the flash item's line while its session is
+    live. A flash item that is not live (or not in the basket) is refused, never silently
+    charged at the full price."""
+
+    code = "promotions.flash_price"
+    stage = Stage.CATALOGUE
+    priority = 60
+
+    def apply(self, context: PricingContext) -> None:
+        item_id = flash_services.flash_item_id_of(context.options)
+        if item_id is None:
+            return
+        item = flash_services.flash_item(item_id)
+        flash_services.check_window(item, clock.now())
+        for index, line in enumerate(context.lines):
+            if line.sku_id != item.sku_id:
+                continue
+            flash_services.check_quantity_limit(item, line.quantity)
+            if item.flash_price < line.unit_price:
+                saving = (line.unit_price - item.flash_price) * line.quantity
+                context.lines[index] = dataclasses.replace(line, unit_price=item.flash_price)
+                context.adjustments.append(
+                    Adjustment(
+                        stage=Stage.CATALOGUE,
+                        rule=f"flash:{item.pk}",
+                        label=_("Flash sale: %(name)s") % {"name": item.session.name},
+                        amount=saving,
+                        sku_id=line.sku_id,
+                    )
+                )
+            return
+        raise flash_services.refusal(flash_errors.FLASH_WRONG_ITEM, item=item)
+
+
+class FlashCommitHook:
+    code = "promotions.flash"
+
+    def on_order_placed(self, placed: PlacedOrder) -> None:
+        flash_services.flash_units_take(placed)
+
+
+RULES = (
+    MemberPriceRule(),
+    FlashPriceRule(),
+    ThresholdDiscountRule(),
+    CouponRule(),
+    FreeShippingCouponRule(),
+)
 COMMIT_HOOK = CouponCommitHook()
+FLASH_COMMIT_HOOK = FlashCommitHook()
 
 
 def register() -> None:
     for rule in RULES:
         register_rule(rule)
     register_commit_hook(COMMIT_HOOK)
+    register_commit_hook(FLASH_COMMIT_HOOK)

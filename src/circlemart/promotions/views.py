@@ -1,7 +1,10 @@
 """Pages of promotions: the claim centre (claim buttons swap in place with htmx), my coupons
-with usable/used/expired tabs, and the redeem-a-code form."""
+with usable/used/expired tabs, the redeem-a-code form, and flash sales now (buy buttons post
+with htmx and go straight to the payment page)."""
 
 from __future__ import annotations
+
+import secrets
 
 from django import forms
 from django.contrib import messages
@@ -14,9 +17,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
+from circlemart.accounts import selectors as account_selectors
 from circlemart.core.errors import DomainError
+from circlemart.core.ratelimit import client_ip
 from circlemart.core.web import form_error, signed_in_id, viewer_id
-from circlemart.promotions import selectors, services
+from circlemart.promotions import flash_selectors, flash_services, selectors, services
 from circlemart.promotions.contracts import CouponTab
 
 
@@ -93,3 +98,58 @@ def redeem(request: HttpRequest) -> HttpResponse:
             return redirect("promotions:my-coupons")
     status = 400 if form.errors else 200
     return render(request, "promotions/redeem.html", {"form": form}, status=status)
+
+
+# --- flash sales ------------------------------------------------------------------------------
+
+
+def flash_now(request: HttpRequest) -> HttpResponse:
+    """Live and upcoming flash sessions with countdowns (static/promotions/flash.js)."""
+    sessions = flash_selectors.flash_sessions_now()
+    return render(
+        request,
+        "promotions/flash_now.html",
+        {"sessions": sessions, "buy_token": secrets.token_urlsafe(16)},
+    )
+
+
+@require_POST
+def flash_buy(request: HttpRequest, item_id: int) -> HttpResponse:
+    """htmx: buy now, then off to the payment page (HX-Redirect); a refusal answers the
+    offer's card again with the message. The form's token makes a double click one order."""
+    here = reverse("promotions:flash-now")
+    if viewer_id(request) is None:
+        login = f"{reverse('accounts:login')}?next={here}"
+        if getattr(request, "htmx", False):
+            response = HttpResponse(status=204)
+            response["HX-Redirect"] = login
+            return response
+        return redirect_to_login(here)
+    user_id = signed_in_id(request)
+    token = request.POST.get("token", "")[:64]
+    try:
+        ref = flash_services.flash_buy(
+            buyer_id=user_id,
+            item_id=item_id,
+            quantity=1,
+            address_id=account_selectors.default_address_id(user_id),
+            idempotency_key=token,
+            ip=client_ip(request),
+            return_url=reverse("orders:detail", args=["NUMBER"]).replace("NUMBER", "{number}"),
+        )
+    except DomainError as refusal:
+        offer = flash_selectors.flash_offer(item_id)
+        if offer is None:
+            raise Http404(_("This flash sale does not exist.")) from None
+        if not getattr(request, "htmx", False):
+            messages.error(request, str(refusal.message))
+            return redirect("promotions:flash-now")
+        context = {"offer": offer, "error": str(refusal.message), "buy_token": token}
+        return render(
+            request, "promotions/partials/flash_offer.html", context, status=refusal.status
+        )
+    if getattr(request, "htmx", False):
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = ref.payment_url
+        return response
+    return redirect(ref.payment_url)
