@@ -195,15 +195,13 @@ def note_detail(request: HttpRequest, note_id: int) -> HttpResponse:
     return render(request, "social/note.html", context)
 
 
-@login_required
-@require_POST
-def note_like_toggle(request: HttpRequest, note_id: int) -> HttpResponse:
+def _toggle(
+    request: HttpRequest, note_id: int, *, flag: str, on: Any, off: Any, template: str
+) -> HttpResponse:
+    """A like/favourite button: the form says whether it is on; answer with the new button."""
     user_id = signed_in_id(request)
     try:
-        if request.POST.get("liked") == "1":
-            services.note_unlike(user_id=user_id, note_id=note_id)
-        else:
-            services.note_like(user_id=user_id, note_id=note_id)
+        (off if request.POST.get(flag) == "1" else on)(user_id=user_id, note_id=note_id)
     except DomainError as error:
         return HttpResponse(str(error.message), status=error.status)
     detail = selectors.note_detail(note_id=note_id, viewer_id=user_id)
@@ -211,26 +209,33 @@ def note_like_toggle(request: HttpRequest, note_id: int) -> HttpResponse:
         raise Http404(_("Note not found."))
     if not getattr(request, "htmx", False):
         return redirect("social:note", note_id=note_id)
-    return render(request, "social/partials/like_button.html", {"note": detail})
+    return render(request, template, {"note": detail})
+
+
+@login_required
+@require_POST
+def note_like_toggle(request: HttpRequest, note_id: int) -> HttpResponse:
+    return _toggle(
+        request,
+        note_id,
+        flag="liked",
+        on=services.note_like,
+        off=services.note_unlike,
+        template="social/partials/like_button.html",
+    )
 
 
 @login_required
 @require_POST
 def note_favourite_toggle(request: HttpRequest, note_id: int) -> HttpResponse:
-    user_id = signed_in_id(request)
-    try:
-        if request.POST.get("favourited") == "1":
-            services.favourite_remove(user_id=user_id, note_id=note_id)
-        else:
-            services.favourite_add(user_id=user_id, note_id=note_id)
-    except DomainError as error:
-        return HttpResponse(str(error.message), status=error.status)
-    detail = selectors.note_detail(note_id=note_id, viewer_id=user_id)
-    if detail is None:
-        raise Http404(_("Note not found."))
-    if not getattr(request, "htmx", False):
-        return redirect("social:note", note_id=note_id)
-    return render(request, "social/partials/favourite_button.html", {"note": detail})
+    return _toggle(
+        request,
+        note_id,
+        flag="favourited",
+        on=services.favourite_add,
+        off=services.favourite_remove,
+        template="social/partials/favourite_button.html",
+    )
 
 
 @login_required
