@@ -50,6 +50,7 @@ beat_schedule = {
     "orders-cancel-unpaid": {"task": "orders.cancel_unpaid", "schedule": 30.0},
     "orders-auto-progress": {"task": "orders.auto_progress", "schedule": 3600.0},
     "promotions-expire-coupons": {"task": "promotions.expire_coupons", "schedule": 3600.0},
+    "promotions-expire-groups": {"task": "promotions.expire_groups", "schedule": 30.0},
     "promotions-reconcile-flash-stock": {
         "task": "promotions.reconcile_flash_stock",
         "schedule": 60.0,

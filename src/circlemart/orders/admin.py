@@ -231,7 +231,7 @@ class OrderAdmin(ManagedThroughServices):
         "placed_at",
         "paid_at",
     )
-    list_filter = ("status", "shipping_method", "placed_at")
+    list_filter = ("status", "fulfilment_hold", "shipping_method", "placed_at")
     search_fields = ("number", "buyer__email")
     list_select_related = ("buyer",)
     ordering = ("-placed_at", "-id")
@@ -254,6 +254,7 @@ class OrderAdmin(ManagedThroughServices):
                     "cancelled_at",
                     "closed_at",
                     "cancel_reason",
+                    "fulfilment_hold",
                 )
             },
         ),

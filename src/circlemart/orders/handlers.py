@@ -21,6 +21,11 @@ def pay_order_on_capture(delivered: DeliveredEvent) -> None:
 def apply_refund(delivered: DeliveredEvent) -> None:
     event = delivered.event
     assert isinstance(event, RefundSucceeded)
+    if event.reference.startswith(services.SYSTEM_REFUND_PREFIX):
+        services.order_system_refund_succeeded(
+            number=event.order_number, reference=event.reference, amount=event.amount
+        )
+        return
     aftersales.aftersales_refund_succeeded(reference=event.reference, amount=event.amount)
 
 
@@ -28,4 +33,9 @@ def apply_refund(delivered: DeliveredEvent) -> None:
 def reopen_after_failed_refund(delivered: DeliveredEvent) -> None:
     event = delivered.event
     assert isinstance(event, RefundFailed)
+    if event.reference.startswith(services.SYSTEM_REFUND_PREFIX):
+        services.order_system_refund_failed(
+            number=event.order_number, reference=event.reference, reason=event.reason
+        )
+        return
     aftersales.aftersales_refund_failed(reference=event.reference, reason=event.reason)

@@ -57,6 +57,9 @@ class Order(models.Model):
     carrier = models.CharField(_("carrier"), max_length=40, blank=True, default="")
     tracking_number = models.CharField(_("tracking number"), max_length=40, blank=True, default="")
     cancel_reason = models.CharField(max_length=200, blank=True, default="")
+    # Set while something outside orders must happen before the goods may ship (a group buy
+    # waiting to fill); order_ship refuses until it is released.
+    fulfilment_hold = models.CharField(_("fulfilment hold"), max_length=16, blank=True, default="")
     placed_at = models.DateTimeField(_("placed at"))
     payment_deadline = models.DateTimeField(_("pay by"))
     paid_at = models.DateTimeField(null=True, blank=True)

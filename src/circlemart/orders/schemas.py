@@ -119,6 +119,7 @@ class OrderOut(Schema):
     completed_at: datetime | None
     cancelled_at: datetime | None
     cancel_reason: str
+    fulfilment_hold: str = ""  # "group_buy": waiting for the group to fill before shipping
     lines: list[OrderLineOut]
     transitions: list[TransitionOut]
     after_sales: list[AfterSalesOut]

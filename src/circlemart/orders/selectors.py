@@ -89,6 +89,7 @@ class OrderView:
     lines: list[OrderLineView]
     transitions: list[TransitionView]
     after_sales: list[AfterSalesView]
+    fulfilment_hold: str = ""  # e.g. "group_buy": may not ship until released
 
     @property
     def shipping_base(self) -> int:
@@ -167,6 +168,7 @@ def _view(order: Order, *, masked: bool = False) -> OrderView:
         completed_at=order.completed_at,
         cancelled_at=order.cancelled_at,
         cancel_reason=order.cancel_reason,
+        fulfilment_hold=order.fulfilment_hold,
         lines=[_line(line) for line in order.lines.all()],
         transitions=[
             TransitionView(

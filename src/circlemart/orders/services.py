@@ -17,6 +17,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from circlemart.accounts import selectors as account_selectors
 from circlemart.cart import services as cart_services
@@ -24,6 +25,7 @@ from circlemart.catalog import services as catalog_services
 from circlemart.core import clock
 from circlemart.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from circlemart.core.events import publish
+from circlemart.core.money import Money
 from circlemart.core.text import clean_plain_text
 from circlemart.inventory import services as inventory
 from circlemart.orders import events
@@ -329,6 +331,14 @@ def order_ship(*, staff_id: int, number: str, carrier: str, tracking_number: str
     carrier, tracking_number = clean_shipment(carrier, tracking_number)
     with transaction.atomic():
         order = _any_order(number)
+        if order.fulfilment_hold:
+            raise Conflict(
+                _("This order may not ship yet: %(why)s.")
+                % {"why": HOLD_LABELS.get(order.fulfilment_hold, order.fulfilment_hold)},
+                code="fulfilment_on_hold",
+                field="number",
+                extra={"hold": order.fulfilment_hold},
+            )
         move(
             order,
             S.SHIPPED,
@@ -369,6 +379,113 @@ def order_complete(*, buyer_id: int, number: str) -> Order:
     with transaction.atomic():
         order = _buyer_order(buyer_id=buyer_id, number=number, lock=True)
         return _complete(order, actor=Actor(buyer_id, "buyer"))
+
+
+# --- holds, system cancellations and refunds (other apps call these) -------------------------
+
+HOLD_GROUP_BUY = "group_buy"
+HOLD_LABELS = {HOLD_GROUP_BUY: _lazy("the group buy has not filled up yet")}
+SYSTEM_REFUND_PREFIX = "order-refund:"
+
+
+def order_fulfilment_hold(*, number: str, hold: str) -> None:
+    """Keep the order from shipping until `order_fulfilment_release` (call inside the
+    transaction that placed it, e.g. from a pricing commit hook)."""
+    if hold not in HOLD_LABELS:
+        raise ValueError(f"unknown fulfilment hold {hold!r}")
+    Order.objects.filter(number=number).update(fulfilment_hold=hold, updated_at=clock.now())
+
+
+def order_fulfilment_release(*, number: str, hold: str) -> bool:
+    """The hold is over: the order may ship. Idempotent; True when this call released it."""
+    return bool(
+        Order.objects.filter(number=number, fulfilment_hold=hold).update(
+            fulfilment_hold="", updated_at=clock.now()
+        )
+    )
+
+
+def order_cancel_by_system(*, number: str, reason: str) -> bool:
+    """Cancel an order still awaiting payment (its stock returns); False when it is not
+    awaiting payment any more (paid meanwhile, or already cancelled)."""
+    with transaction.atomic():
+        order = Order.objects.select_for_update().filter(number=number).first()
+        if order is None or order.status != S.PENDING_PAYMENT:
+            return False
+        if payment_selectors.captured_total(order.number) >= order.total > 0:
+            return False  # paid a moment ago; the capture will pay it
+        _cancel(order, actor=Actor.system(), reason=reason[:200])
+        return True
+
+
+def order_refund_in_full(*, number: str, reason: str, key: str) -> bool:
+    """Give a paid, unshipped order's money back in full through the payment provider (a
+    group that failed). Idempotent by `key`: the same key never refunds twice, whatever
+    happens in between. The order waits in REFUNDING; RefundSucceeded ends it REFUNDED with
+    its stock back, RefundFailed returns it to PAID (call again with a new key to retry).
+    Returns False when the order is not in a state to refund (not paid, or refunding)."""
+    with transaction.atomic():
+        order = _any_order(number)
+        if order.status != S.PAID:
+            return False
+        amount = order.paid_amount - order.refunded_amount
+        if amount <= 0:
+            return False
+        order_begin_refund(order, actor=Actor.system(), reason=reason[:200])
+        payments.payment_refund(
+            order_number=number,
+            amount=amount,
+            reason=reason[:200],
+            reference=f"{SYSTEM_REFUND_PREFIX}{key}"[:64],
+        )
+        return True
+
+
+def order_system_refund_succeeded(*, number: str, reference: str, amount: int) -> bool:
+    """RefundSucceeded for a refund `order_refund_in_full` asked for: count it on the order and
+    its lines, and put the stock back (nothing shipped). Applied once (the order must still
+    be REFUNDING)."""
+    if not reference.startswith(SYSTEM_REFUND_PREFIX):
+        return False
+    with transaction.atomic():
+        order = _any_order(number)
+        if order.status != S.REFUNDING:
+            return False
+        lines = list(order.lines.order_by("pk"))
+        weights = [max(line.total - line.refunded_amount, 0) for line in lines]
+        goods = min(amount, sum(weights))
+        shares = (
+            [share.amount for share in Money(goods, "XXX").allocate(weights)]
+            if goods > 0 and any(weights)
+            else [0] * len(lines)
+        )
+        order_refund_applied(
+            number=number,
+            amount=amount,
+            line_refunds={
+                line.pk: (line.quantity - line.refunded_quantity, share)
+                for line, share in zip(lines, shares, strict=True)
+            },
+        )
+        quantities: dict[int, int] = {}
+        for line in lines:
+            left = line.quantity - line.refunded_quantity
+            if left > 0:
+                quantities[line.sku_id] = quantities.get(line.sku_id, 0) + left
+        if quantities:
+            inventory.stock_restock(quantities=quantities)
+        return True
+
+
+def order_system_refund_failed(*, number: str, reference: str, reason: str) -> bool:
+    if not reference.startswith(SYSTEM_REFUND_PREFIX):
+        return False
+    with transaction.atomic():
+        order = _any_order(number)
+        if order.status != S.REFUNDING:
+            return False
+        order_end_refund_attempt(order, reason=reason[:200])
+        return True
 
 
 # --- payments arriving (handlers call these) ------------------------------------------------

@@ -268,4 +268,4 @@ class MemberLevelAdmin(ModelAdmin):
 
 
 # Flash sales have their own back-office module; importing it registers its pages.
-from circlemart.promotions import flash_admin  # noqa: E402, F401
+from circlemart.promotions import flash_admin, group_admin  # noqa: E402, F401

@@ -130,3 +130,8 @@ def flash_buy(request: HttpRequest, item_id: int, payload: FlashBuyIn) -> Status
         return_url="/orders/{number}/",
     )
     return Status(201, dataclasses.asdict(ref))
+
+
+from circlemart.promotions.group_api import router as group_router  # noqa: E402
+
+router.add_router("/groups", group_router)

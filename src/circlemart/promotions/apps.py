@@ -8,7 +8,13 @@ class PromotionsConfig(AppConfig):
     verbose_name = _("Promotions")
 
     def ready(self) -> None:
-        from circlemart.promotions import events, flash_tasks, handlers, rules  # noqa: F401
+        from circlemart.promotions import (  # noqa: F401
+            events,
+            flash_tasks,
+            group_tasks,
+            handlers,
+            rules,
+        )
 
         # The price engine runs our rules in its documented stage order (rules.py).
         rules.register()

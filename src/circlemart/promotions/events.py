@@ -4,7 +4,7 @@ coupon, so one coupon's claim, use and return are relayed in order. Keep field n
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from circlemart.core.events import DomainEvent, register_event
 
@@ -72,3 +72,43 @@ class FlashSaleSoldOut(DomainEvent):
 
     def aggregate_id(self) -> str:
         return str(self.item_id)
+
+
+@dataclass(frozen=True)
+class _GroupEvent(DomainEvent):
+    aggregate_type = "group"
+
+    group_id: int
+    deal_id: int = 0
+    leader_id: int = 0
+    size: int = 0
+
+    def aggregate_id(self) -> str:
+        return str(self.group_id)
+
+
+@register_event
+@dataclass(frozen=True)
+class GroupSucceeded(_GroupEvent):
+    """A group filled up (or was filled by the system at its deadline: `filled_by_system`);
+    its members' orders may ship now."""
+
+    event_type = "promotions.GroupSucceeded"
+
+    member_ids: list[int] = field(default_factory=list)
+    order_numbers: list[str] = field(default_factory=list)
+    filled_by_system: int = 0
+
+
+@register_event
+@dataclass(frozen=True)
+class GroupFailed(_GroupEvent):
+    """A group's deadline passed short of its size; every paid member is refunded (the
+    handler of this event asks for the refunds, idempotently)."""
+
+    event_type = "promotions.GroupFailed"
+
+    paid_count: int = 0
+    member_ids: list[int] = field(default_factory=list)
+    order_numbers: list[str] = field(default_factory=list)
+

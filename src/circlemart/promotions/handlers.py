@@ -1,13 +1,15 @@
 """What promotions does when orders report back (delivered by the outbox, idempotent):
 paid → held coupons are used for good and the buyer is no longer new; cancelled or refunded
 in full → the order's coupons come back; cancelled → its flash units return to the pool (a
-paid order's flash units are sold for good)."""
+paid order's flash units are sold for good); group members are counted when paid, give their
+seat back when cancelled unpaid, and are refunded when their group failed."""
 
 from __future__ import annotations
 
 from circlemart.core.events import DeliveredEvent, handles
 from circlemart.orders.events import OrderCancelled, OrderPaid, OrderRefunded
-from circlemart.promotions import flash_services, services
+from circlemart.promotions import flash_services, group_services, services
+from circlemart.promotions.events import GroupFailed
 
 
 @handles(OrderPaid)
@@ -47,3 +49,32 @@ def release_flash_units_of_cancelled_order(delivered: DeliveredEvent) -> None:
     event = delivered.event
     assert isinstance(event, OrderCancelled)
     flash_services.flash_units_release(order_number=event.order_number)
+
+
+@handles(OrderPaid)
+def count_paid_group_member(delivered: DeliveredEvent) -> None:
+    event = delivered.event
+    assert isinstance(event, OrderPaid)
+    group_services.group_member_paid(order_number=event.order_number, paid_at=delivered.occurred_at)
+
+
+@handles(OrderCancelled)
+def free_seat_of_cancelled_group_order(delivered: DeliveredEvent) -> None:
+    event = delivered.event
+    assert isinstance(event, OrderCancelled)
+    group_services.group_member_release(order_number=event.order_number)
+
+
+@handles(OrderRefunded)
+def settle_refunded_group_member(delivered: DeliveredEvent) -> None:
+    event = delivered.event
+    assert isinstance(event, OrderRefunded)
+    if event.fully:
+        group_services.group_member_refunded(order_number=event.order_number)
+
+
+@handles(GroupFailed)
+def refund_members_of_failed_group(delivered: DeliveredEvent) -> None:
+    event = delivered.event
+    assert isinstance(event, GroupFailed)
+    group_services.group_refund_members(group_id=event.group_id)

@@ -456,6 +456,7 @@ from circlemart.promotions.flash_models import (  # noqa: E402
     FlashPurchase,
     FlashSession,
 )
+from circlemart.promotions.group_models import Group, GroupDeal, GroupMember  # noqa: E402
 
 __all__ = [
     "CouponCode",
@@ -465,6 +466,9 @@ __all__ = [
     "FlashItem",
     "FlashPurchase",
     "FlashSession",
+    "Group",
+    "GroupDeal",
+    "GroupMember",
     "MemberLevel",
     "MemberPrice",
     "PaidBuyer",

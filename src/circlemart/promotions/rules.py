@@ -4,11 +4,15 @@ Stage and priority (the documented order — calculation.py explains the stackin
   catalogue  50  promotions.member_price       member price by level, when lower
   catalogue  60  promotions.flash_price        the flash price (options["flash_item_id"]), when
                                                lower; flash orders take no member price above it
+  catalogue  65  promotions.group_price        the group price (options["group_deal_id"] opens a
+                                               group, options["group_id"] joins one; the leader
+                                               price for a leader), when lower
   order     100  promotions.threshold          满减 / 满折 across the basket, automatic
   order     200  promotions.coupons            the chosen coupons (options["coupon_ids"])
   shipping  100  promotions.free_shipping      free-shipping coupons
 The commit hook promotions.coupons uses up the applied coupons inside the order's
-transaction; promotions.flash takes the flash units there (flash_services)."""
+transaction; promotions.flash takes the flash units there (flash_services); promotions.group
+makes the group or takes the seat there and holds the order from shipping (group_services)."""
 
 from __future__ import annotations
 
@@ -21,11 +25,14 @@ from circlemart.core import clock
 from circlemart.core.errors import NotFound, ValidationFailed
 from circlemart.pricing.contracts import Adjustment, PlacedOrder, PricingContext, Stage
 from circlemart.pricing.rules import register_commit_hook, register_rule
+from circlemart.pricing.services import check_quantity
 from circlemart.promotions import (
     calculation,
     errors,
     flash_errors,
+    group_errors,
     flash_services,
+    group_services,
     selectors,
     services,
 )
@@ -205,15 +212,61 @@ class FlashCommitHook:
         flash_services.flash_units_take(placed)
 
 
+class GroupPriceRule:
+    """The group price replaces the unit price of the deal's line. A group-buy order holds
+    that one line only; a deal that is not live or a group that cannot be joined is refused
+    here already, so the shopper sees why before any order is written."""
+
+    code = "promotions.group_price"
+    stage = Stage.CATALOGUE
+    priority = 65
+
+    def apply(self, context: PricingContext) -> None:
+        choice = group_services.group_choice_of(context.options)
+        if choice is None:
+            return
+        group_services.check_choice(choice, buyer_id=context.buyer_id, now=clock.now())
+        if len(context.lines) != 1 or context.lines[0].sku_id != choice.deal.sku_id:
+            raise group_services.refusal(group_errors.GROUP_WRONG_ITEM)
+        line = context.lines[0]
+        check_quantity(line.quantity, limit=choice.deal.max_quantity)
+        price = choice.unit_price()
+        if price < line.unit_price:
+            context.lines[0] = dataclasses.replace(line, unit_price=price)
+            context.adjustments.append(
+                Adjustment(
+                    stage=Stage.CATALOGUE,
+                    rule=f"group:{choice.deal.pk}",
+                    label=(
+                        _("Group buy (leader): %(name)s")
+                        if choice.is_leader and choice.deal.leader_price
+                        else _("Group buy: %(name)s")
+                    )
+                    % {"name": choice.deal.name},
+                    amount=(line.unit_price - price) * line.quantity,
+                    sku_id=line.sku_id,
+                )
+            )
+
+
+class GroupCommitHook:
+    code = "promotions.group"
+
+    def on_order_placed(self, placed: PlacedOrder) -> None:
+        group_services.group_seat_take(placed)
+
+
 RULES = (
     MemberPriceRule(),
     FlashPriceRule(),
+    GroupPriceRule(),
     ThresholdDiscountRule(),
     CouponRule(),
     FreeShippingCouponRule(),
 )
 COMMIT_HOOK = CouponCommitHook()
 FLASH_COMMIT_HOOK = FlashCommitHook()
+GROUP_COMMIT_HOOK = GroupCommitHook()
 
 
 def register() -> None:
@@ -221,3 +274,4 @@ def register() -> None:
         register_rule(rule)
     register_commit_hook(COMMIT_HOOK)
     register_commit_hook(FLASH_COMMIT_HOOK)
+    register_commit_hook(GROUP_COMMIT_HOOK)

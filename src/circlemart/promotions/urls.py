@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, path
 
-from circlemart.promotions import views
+from circlemart.promotions import group_views, views
 
 app_name = "promotions"
 
@@ -13,4 +13,11 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("redeem/", views.redeem, name="redeem"),
     path("flash/", views.flash_now, name="flash-now"),
     path("flash/<int:item_id>/buy/", views.flash_buy, name="flash-buy"),
+    path("groups/deals/<int:deal_id>/", group_views.deal_page, name="group-deal"),
+    path("groups/deals/<int:deal_id>/open/", group_views.group_open, name="group-open"),
+    path("groups/mine/", group_views.my_groups, name="my-groups"),
+    path("groups/<int:group_id>/", group_views.group_page, name="group"),
+    path("groups/<int:group_id>/join/", group_views.group_join, name="group-join"),
+    path("groups/<int:group_id>/poster.png", group_views.group_poster, name="group-poster"),
+    path("on-product/<int:product_id>/", group_views.on_product, name="on-product"),
 ]

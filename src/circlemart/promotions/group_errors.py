@@ -1,0 +1,12 @@
+"""Error codes of group buying (the `code` of a 4xx answer; clients branch on them)."""
+
+GROUP_DEAL_NOT_FOUND = "group_deal_not_found"
+GROUP_DEAL_NOT_STARTED = "group_deal_not_started"
+GROUP_DEAL_ENDED = "group_deal_ended"
+GROUP_NOT_FOUND = "group_not_found"
+GROUP_NOT_OPEN = "group_not_open"
+GROUP_FULL = "group_full"
+GROUP_EXPIRED = "group_expired"
+GROUP_ALREADY_MEMBER = "group_already_member"
+GROUP_WRONG_ITEM = "group_wrong_item"
+GROUP_OPTIONS_CONFLICT = "group_options_conflict"
