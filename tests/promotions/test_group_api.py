@@ -49,7 +49,9 @@ def api(
 def opened(act: Callable[..., Any], pay: Callable[..., Order]) -> Callable[[GroupDeal], Group]:
     def _opened(deal: GroupDeal) -> Group:
         leader, address = make_buyer()
-        ref = act(group_services.group_open, buyer_id=leader.pk, deal_id=deal.pk, address_id=address)
+        ref = act(
+            group_services.group_open, buyer_id=leader.pk, deal_id=deal.pk, address_id=address
+        )
         pay(Order.objects.get(number=ref.order_number))
         return Group.objects.get(pk=ref.group_id)
 
@@ -93,7 +95,9 @@ def test_open_and_join_over_http(opened: Callable[[GroupDeal], Group]) -> None:
     assert api("get", f"/{body['group_id']}")[0] == 404
 
     group = opened(deal)
-    status, joined = api("post", f"/{group.pk}/join", bearer(friend), {"address_id": friend_address})
+    status, joined = api(
+        "post", f"/{group.pk}/join", bearer(friend), {"address_id": friend_address}
+    )
     assert status == 201
     assert (joined["role"], joined["unit_price"]) == ("member", deal.group_price)
     status, full = api("post", f"/{group.pk}/join", bearer(leader), {"address_id": address})

@@ -111,4 +111,3 @@ class GroupFailed(_GroupEvent):
     paid_count: int = 0
     member_ids: list[int] = field(default_factory=list)
     order_numbers: list[str] = field(default_factory=list)
-
