@@ -135,3 +135,14 @@ def screenshot() -> Screenshot:
         return path
 
     return take
+
+
+def sign_in(page: Page, email: str) -> None:
+    """Sign in through the login page (Chinese is the default language)."""
+    from tests.accounts.factories import PASSWORD
+
+    page.goto("/accounts/login/")
+    page.get_by_label("邮箱").fill(email)
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_test_id("login-form").get_by_role("button", name="登录").click()
+    expect(page.get_by_test_id("nav-profile")).to_be_visible()

@@ -14,11 +14,10 @@ from circlemart.core.events import relay_pending
 from circlemart.inventory import selectors as inventory_selectors
 from circlemart.orders.models import Order
 from tests.catalog import factories
-from tests.e2e.conftest import PHONE, BrowserLog, Screenshot
+from tests.e2e.conftest import PHONE, BrowserLog, Screenshot, sign_in
 from tests.orders.conftest import make_buyer
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-PASSWORD = "a-Strong-passw0rd"  # tests.accounts.factories.PASSWORD
 
 
 @pytest.fixture
@@ -44,11 +43,7 @@ def test_phone_search_add_to_cart_checkout_pay_and_see_the_order_paid(
     buyer, _address = make_buyer()
     page = open_page(**PHONE)
 
-    page.goto("/accounts/login/")
-    page.get_by_label("邮箱").fill(buyer.email)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_test_id("login-form").get_by_role("button", name="登录").click()
-    expect(page).to_have_url(re.compile(r"/accounts/profile/$"))
+    sign_in(page, buyer.email)
 
     page.goto("/search/?q=蓝牙耳机")
     page.get_by_role("link", name=re.compile("无线蓝牙降噪耳机 Pro")).first.click()

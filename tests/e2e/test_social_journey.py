@@ -8,21 +8,13 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from circlemart.social.models import Comment, Note
 from circlemart.social.services import follow_create
-from tests.accounts.factories import PASSWORD, UserFactory
+from tests.accounts.factories import UserFactory
 from tests.catalog import factories as catalog
-from tests.e2e.conftest import PHONE, BrowserLog, Screenshot
-
-
-def sign_in(page: Page, email: str) -> None:
-    page.goto("/accounts/login/")
-    page.get_by_label("邮箱").fill(email)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_test_id("login-form").get_by_role("button", name="登录").click()
-    expect(page.get_by_test_id("nav-profile")).to_be_visible()
+from tests.e2e.conftest import PHONE, BrowserLog, Screenshot, sign_in
 
 
 @pytest.mark.e2e

@@ -420,3 +420,17 @@ def test_auto_fill_is_off_by_default() -> None:
 
 def _staff() -> int:
     return int(make_staff().pk)
+
+
+def test_group_orders_are_rate_limited_per_user(settings: Any) -> None:
+    settings.RATELIMIT_ENABLED = True
+    deal = group_deal(stock=100)
+    buyer, address = make_buyer()
+    limit = group_services.PLACE_RATE[0]
+    for _attempt in range(limit):
+        group_services.group_open(buyer_id=buyer.pk, deal_id=deal.pk, address_id=address)
+    error = refused(
+        lambda: group_services.group_open(buyer_id=buyer.pk, deal_id=deal.pk, address_id=address)
+    )
+    assert (error.code, error.status) == ("rate_limited", 429)
+    assert Order.objects.filter(buyer=buyer).count() == limit

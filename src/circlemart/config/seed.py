@@ -13,6 +13,7 @@ from circlemart.accounts.seed import seed_staff, seed_users, staff_logins
 from circlemart.catalog import selectors as catalog_selectors
 from circlemart.catalog.seed import seed_products
 from circlemart.orders.seed import seed_orders
+from circlemart.promotions.seed import seed_promotions
 from circlemart.search import selectors as search_selectors
 from circlemart.search import services as search_services
 from circlemart.social import selectors as social_selectors
@@ -40,8 +41,9 @@ def seed_world(*, seed: int, users: int, products: int = 5000, progress: bool = 
         count=min(120, len(user_ids) // 3),
         progress=progress,
     )
+    promotions = seed_promotions(rng=random.Random(seed + 5), user_ids=user_ids)
     return (
-        f"demo world (seed {seed}): {len(user_ids)} shoppers, "
+        f"demo world (seed {seed}): {len(user_ids)} shoppers, {promotions}, "
         f"{social_selectors.edge_count()} follows, {catalog_selectors.product_count()} products"
     )
 

@@ -94,7 +94,7 @@ def seed_shipping_rules() -> int:
 
 
 @contextmanager
-def _payments_in_process() -> Iterator[None]:
+def payments_in_process() -> Iterator[None]:
     """Run what a worker would, here and now: Celery tasks inline (webhook deliveries, refund
     settlement, outbox relays) and webhooks posted through the app without a socket."""
     conf = current_app.conf
@@ -120,11 +120,29 @@ def _committed() -> Iterator[None]:
         yield
 
 
-def _step(service: Any, **kwargs: Any) -> Any:
+def step(service: Any, **kwargs: Any) -> Any:
     """Call a service; the relays its commit schedules (tasks run inline) carry its events to
     their handlers before the next step, e.g. PaymentCaptured → order paid."""
     with _committed():
         return service(**kwargs)
+
+
+def demo_pay(*, number: str, buyer_id: int) -> bool | None:
+    """Pay a demo order through the test gateway's hosted page, as its buyer would (inside
+    payments_in_process). None when the shop pays through another provider (left unpaid)."""
+    payment = step(
+        services.order_pay, buyer_id=buyer_id, number=number, return_url=f"/orders/{number}/"
+    )
+    if payment.provider != gateway.PROVIDER_NAME:
+        logger.warning("demo orders are paid only through the test gateway; left unpaid")
+        return None
+    token = payment.redirect_url.rstrip("/").rsplit("/", 1)[-1]
+    step(gateway.charge_complete, token=token, pay=True)
+    status = Order.objects.filter(number=number).values_list("status", flat=True).first()
+    if status != S.PAID:
+        logger.warning("demo order %s was not paid (%s)", number, status)
+        return False
+    return True
 
 
 class _Seeder:
@@ -184,7 +202,7 @@ class _Seeder:
         if not items:
             return None
         try:
-            return _step(
+            return step(
                 services.order_place,
                 buyer_id=buyer_id,
                 data=services.CheckoutInput(
@@ -201,28 +219,16 @@ class _Seeder:
     def pay(self, order: Order) -> bool:
         if not self.can_pay:
             return False
-        payment = _step(
-            services.order_pay,
-            buyer_id=order.buyer_id,
-            number=order.number,
-            return_url=f"/orders/{order.number}/",
-        )
-        if payment.provider != gateway.PROVIDER_NAME:
-            logger.warning("demo orders are paid only through the test gateway; left unpaid")
-            self.can_pay = False
-            return False
-        token = payment.redirect_url.rstrip("/").rsplit("/", 1)[-1]
-        _step(gateway.charge_complete, token=token, pay=True)
+        paid = demo_pay(number=order.number, buyer_id=order.buyer_id)
         order.refresh_from_db()
-        if order.status != S.PAID:
-            logger.warning("demo order %s was not paid (%s)", order.number, order.status)
-            return False
-        return True
+        if paid is None:
+            self.can_pay = False
+        return bool(paid)
 
     def ship(self, order: Order) -> None:
         carrier = self.rng.choice(CARRIERS)
         prefix = next(code for name, code in CARRIER_PREFIX.items() if carrier.startswith(name))
-        _step(
+        step(
             services.order_ship,
             staff_id=self.staff_id,
             number=order.number,
@@ -235,7 +241,7 @@ class _Seeder:
         if order is None or plan == "pending_payment":
             return order
         if plan == "cancelled":
-            _step(services.order_cancel, actor_id=buyer_id, number=order.number)
+            step(services.order_cancel, actor_id=buyer_id, number=order.number)
             return order
         if not self.pay(order):
             return order
@@ -245,11 +251,11 @@ class _Seeder:
         if shipped:
             self.ship(order)
         if plan in {"delivered", "completed"} or (shipped and plan in {"requested", "refunded"}):
-            _step(services.order_confirm_delivery, buyer_id=buyer_id, number=order.number)
+            step(services.order_confirm_delivery, buyer_id=buyer_id, number=order.number)
         if plan == "completed":
-            _step(services.order_complete, buyer_id=buyer_id, number=order.number)
+            step(services.order_complete, buyer_id=buyer_id, number=order.number)
         if plan in {"requested", "refunded"}:
-            request = _step(
+            request = step(
                 aftersales.aftersales_request,
                 buyer_id=buyer_id,
                 number=order.number,
@@ -262,17 +268,17 @@ class _Seeder:
         return order
 
     def refund(self, request: AfterSalesRequest) -> None:
-        _step(aftersales.aftersales_approve, staff_id=self.staff_id, request_id=request.pk)
+        step(aftersales.aftersales_approve, staff_id=self.staff_id, request_id=request.pk)
         request.refresh_from_db()
         if request.status == AfterSalesRequest.Status.AWAITING_RETURN:
-            _step(
+            step(
                 aftersales.aftersales_ship_return,
                 buyer_id=request.buyer_id,
                 request_id=request.pk,
                 carrier="顺丰 SF Express",
                 tracking_number=f"SF{self.rng.randrange(10**11, 10**12)}",
             )
-            _step(
+            step(
                 aftersales.aftersales_receive_return, staff_id=self.staff_id, request_id=request.pk
             )
 
@@ -386,7 +392,7 @@ def seed_orders(
     if progress:
         plans = tqdm(plans, total=count, desc="orders", unit="order")
     addresses: dict[int, int] = {}
-    with _payments_in_process():
+    with payments_in_process():
         for index, plan in plans:
             buyer = buyers[rng.randrange(len(buyers))]
             if buyer.pk not in addresses:

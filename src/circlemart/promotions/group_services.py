@@ -28,7 +28,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
-from circlemart.core import clock
+from circlemart.core import clock, ratelimit
 from circlemart.core.errors import Conflict, DomainError, NotFound, ValidationFailed
 from circlemart.core.events import publish
 from circlemart.orders import selectors as order_selectors
@@ -47,6 +47,7 @@ logger = logging.getLogger(__name__)
 G = Group.Status
 M = GroupMember.Status
 HOLD = orders.HOLD_GROUP_BUY
+PLACE_RATE = (20, 60)  # group orders per user per minute: each one is a checkout
 
 
 # --- refusals ----------------------------------------------------------------------------------
@@ -266,6 +267,7 @@ def _place(
     return_url: str,
 ) -> GroupOrderRef:
     check_quantity(quantity, limit=choice.deal.max_quantity)
+    ratelimit.hit(f"group-order:{buyer_id}", limit=PLACE_RATE[0], window=PLACE_RATE[1])
     order = orders.order_place(
         buyer_id=buyer_id,
         data=orders.CheckoutInput(
@@ -345,21 +347,15 @@ def group_join(
     choice = group_choice_of({GROUP_OPTION: group_id})
     assert choice is not None
     assert choice.group is not None
-    if key:
-        existing = GroupMember.objects.filter(group_id=group_id, user_id=buyer_id).exclude(
-            status=M.RELEASED
-        )
-        if existing.exists():  # a repeated click: the same order, if it was this key's
-            return _place(
-                buyer_id=buyer_id,
-                choice=choice,
-                options={GROUP_OPTION: group_id},
-                quantity=quantity,
-                address_id=address_id,
-                key=key,
-                return_url=return_url,
-            )
-    check_joinable(choice.group, buyer_id=buyer_id, now=clock.now())
+    is_member = (
+        GroupMember.objects.filter(group_id=group_id, user_id=buyer_id)
+        .exclude(status=M.RELEASED)
+        .exists()
+    )
+    # A repeated click with the same key is the same order, so a member with a key goes on to
+    # checkout (its idempotency answers with that order, or the seat hook refuses a new one).
+    if not (key and is_member):
+        check_joinable(choice.group, buyer_id=buyer_id, now=clock.now())
     return _place(
         buyer_id=buyer_id,
         choice=choice,

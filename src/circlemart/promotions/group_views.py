@@ -6,6 +6,7 @@ for everyone)."""
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -102,42 +103,37 @@ def group_page(request: HttpRequest, group_id: int) -> HttpResponse:
     )
 
 
-@require_POST
-def group_open(request: HttpRequest, deal_id: int) -> HttpResponse:
-    here = reverse("promotions:group-deal", args=[deal_id])
+def _place_from_page(
+    request: HttpRequest, *, here: str, place: Callable[..., GroupOrderRef], **target: int
+) -> HttpResponse:
+    """Open or join from a page: sign in first, then off to the payment page; a refusal
+    explains itself in place (htmx) or as a message on `here`."""
     if viewer_id(request) is None:
         return _sign_in_first(request, here)
     user_id = signed_in_id(request)
     try:
-        ref = group_services.group_open(
+        ref = place(
             buyer_id=user_id,
-            deal_id=deal_id,
             address_id=account_selectors.default_address_id(user_id),
             idempotency_key=request.POST.get("token", "")[:64],
             return_url=RETURN_URL,
+            **target,
         )
     except DomainError as refusal:
         return _refused(request, refusal, here)
     return _to_payment(request, ref)
+
+
+@require_POST
+def group_open(request: HttpRequest, deal_id: int) -> HttpResponse:
+    here = reverse("promotions:group-deal", args=[deal_id])
+    return _place_from_page(request, here=here, place=group_services.group_open, deal_id=deal_id)
 
 
 @require_POST
 def group_join(request: HttpRequest, group_id: int) -> HttpResponse:
     here = reverse("promotions:group", args=[group_id])
-    if viewer_id(request) is None:
-        return _sign_in_first(request, here)
-    user_id = signed_in_id(request)
-    try:
-        ref = group_services.group_join(
-            buyer_id=user_id,
-            group_id=group_id,
-            address_id=account_selectors.default_address_id(user_id),
-            idempotency_key=request.POST.get("token", "")[:64],
-            return_url=RETURN_URL,
-        )
-    except DomainError as refusal:
-        return _refused(request, refusal, here)
-    return _to_payment(request, ref)
+    return _place_from_page(request, here=here, place=group_services.group_join, group_id=group_id)
 
 
 def group_poster(request: HttpRequest, group_id: int) -> HttpResponse:
