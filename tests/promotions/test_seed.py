@@ -4,7 +4,6 @@ groups filling up (paid through the test gateway) — and a second run adds noth
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
 
 import pytest
 
@@ -20,10 +19,10 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def shop() -> Iterator[list[int]]:
+def shop() -> list[int]:
     for index in range(12):
         make_sku(price=5000 + index * 1000, stock=100)
-    yield [make_buyer()[0].pk for _ in range(12)]
+    return [make_buyer()[0].pk for _ in range(12)]
 
 
 def test_the_demo_shop_has_live_offers_and_a_second_run_adds_nothing(
