@@ -17,7 +17,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from circlemart.accounts import selectors as account_selectors
 from circlemart.cart import services as cart_services
@@ -384,7 +384,7 @@ def order_complete(*, buyer_id: int, number: str) -> Order:
 # --- holds, system cancellations and refunds (other apps call these) -------------------------
 
 HOLD_GROUP_BUY = "group_buy"
-HOLD_LABELS = {HOLD_GROUP_BUY: _lazy("the group buy has not filled up yet")}
+HOLD_LABELS = {HOLD_GROUP_BUY: gettext_lazy("the group buy has not filled up yet")}
 SYSTEM_REFUND_PREFIX = "order-refund:"
 
 
