@@ -16,6 +16,7 @@ from circlemart.promotions import group_services
 from circlemart.promotions.group_models import Group, GroupDeal
 from tests.orders.test_admin import make_admin
 from tests.promotions.conftest import make_buyer
+from tests.promotions.test_bargain_services import bargain_deal
 from tests.promotions.test_flash_api import bearer
 from tests.promotions.test_group_services import group_deal
 
@@ -242,3 +243,15 @@ def test_back_office_validates_deals_and_shows_counters(
     assert "leader price cannot be above" in answer.content.decode()
     assert GroupDeal.objects.count() == 1
     assert client.get("/admin/promotions/group/").status_code == 200
+
+
+def test_the_product_page_block_links_the_products_bargain_deals() -> None:
+    deal = bargain_deal()
+    product_id = deal.sku.product_id
+    text = Client(HTTP_ACCEPT_LANGUAGE="en").get(f"/promotions/on-product/{product_id}/")
+    html = text.content.decode()
+    assert 'data-testid="bargain-deal"' in html
+    assert f"/promotions/bargains/{deal.pk}/" in html
+    other = group_deal()
+    html = Client().get(f"/promotions/on-product/{other.sku.product_id}/").content.decode()
+    assert 'data-testid="bargain-deal"' not in html

@@ -10,6 +10,7 @@ import pytest
 from circlemart.catalog import selectors as catalog_selectors
 from circlemart.core import clock
 from circlemart.promotions import group_selectors, selectors
+from circlemart.promotions.bargain_models import Bargain
 from circlemart.promotions.flash_models import FlashItem, FlashSession
 from circlemart.promotions.group_models import Group, GroupDeal, GroupMember
 from circlemart.promotions.seed import seed_promotions
@@ -20,7 +21,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def shop() -> list[int]:
-    for index in range(12):
+    for index in range(16):
         make_sku(price=5000 + index * 1000, stock=100)
     return [make_buyer()[0].pk for _ in range(12)]
 
@@ -29,7 +30,7 @@ def test_the_demo_shop_has_live_offers_and_a_second_run_adds_nothing(
     shop: list[int], django_capture_on_commit_callbacks: object
 ) -> None:
     summary = seed_promotions(rng=random.Random(1), user_ids=shop)
-    assert summary == "5 coupons, 8 flash items, 4 group deals"
+    assert summary == "5 coupons, 8 flash items, 4 group deals, 3 bargain deals"
     now = clock.now()
     assert FlashSession.objects.filter(starts_at__lte=now, ends_at__gt=now).count() == 1
     assert len(selectors.claimable_coupons(viewer_id=None)) == 4
@@ -42,7 +43,13 @@ def test_the_demo_shop_has_live_offers_and_a_second_run_adds_nothing(
     assert deal is not None
     product = catalog_selectors.skus_for_sale([deal.sku_id])[deal.sku_id].product_id
     assert group_selectors.live_deals(product_id=product)
+    bargains = Bargain.objects.all()
+    assert bargains.count() == 3
+    for bargain in bargains:
+        assert bargain.floor_price < bargain.current_price < bargain.start_price
+        assert 1 <= bargain.helpers_count < bargain.helpers_needed
     again = seed_promotions(rng=random.Random(1), user_ids=shop)
     assert again == summary
     assert Group.objects.count() == 8
     assert FlashItem.objects.count() == 8
+    assert Bargain.objects.count() == 3

@@ -51,6 +51,7 @@ beat_schedule = {
     "orders-auto-progress": {"task": "orders.auto_progress", "schedule": 3600.0},
     "promotions-expire-coupons": {"task": "promotions.expire_coupons", "schedule": 3600.0},
     "promotions-expire-groups": {"task": "promotions.expire_groups", "schedule": 30.0},
+    "promotions-expire-bargains": {"task": "promotions.expire_bargains", "schedule": 60.0},
     "promotions-reconcile-flash-stock": {
         "task": "promotions.reconcile_flash_stock",
         "schedule": 60.0,

@@ -268,4 +268,8 @@ class MemberLevelAdmin(ModelAdmin):
 
 
 # Flash sales have their own back-office module; importing it registers its pages.
-from circlemart.promotions import flash_admin, group_admin  # noqa: E402, F401
+from circlemart.promotions import (  # noqa: E402, F401
+    bargain_admin,
+    flash_admin,
+    group_admin,
+)

@@ -135,3 +135,7 @@ def flash_buy(request: HttpRequest, item_id: int, payload: FlashBuyIn) -> Status
 from circlemart.promotions.group_api import router as group_router  # noqa: E402
 
 router.add_router("/groups", group_router)
+
+from circlemart.promotions.bargain_api import router as bargain_router  # noqa: E402
+
+router.add_router("/bargains", bargain_router)

@@ -9,6 +9,9 @@ class PromotionsConfig(AppConfig):
 
     def ready(self) -> None:
         from circlemart.promotions import (  # noqa: F401
+            bargain_handlers,
+            bargain_rules,
+            bargain_tasks,
             events,
             flash_tasks,
             group_tasks,
@@ -18,3 +21,4 @@ class PromotionsConfig(AppConfig):
 
         # The price engine runs our rules in its documented stage order (rules.py).
         rules.register()
+        bargain_rules.register()

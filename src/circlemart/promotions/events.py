@@ -111,3 +111,22 @@ class GroupFailed(_GroupEvent):
     paid_count: int = 0
     member_ids: list[int] = field(default_factory=list)
     order_numbers: list[str] = field(default_factory=list)
+
+
+@register_event
+@dataclass(frozen=True)
+class BargainCompleted(DomainEvent):
+    """A bargain reached its floor price with its last helper's cut (same transaction as that
+    cut). The starter may now buy it at `final_price` within the bargain's window."""
+
+    event_type = "promotions.BargainCompleted"
+    aggregate_type = "bargain"
+
+    bargain_id: int
+    deal_id: int = 0
+    starter_id: int = 0
+    final_price: int = 0
+    currency: str = "CNY"
+
+    def aggregate_id(self) -> str:
+        return str(self.bargain_id)

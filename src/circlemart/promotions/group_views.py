@@ -23,7 +23,12 @@ from circlemart.core import poster
 from circlemart.core.errors import DomainError
 from circlemart.core.money import Money
 from circlemart.core.web import signed_in_id, viewer_id
-from circlemart.promotions import flash_selectors, group_selectors, group_services
+from circlemart.promotions import (
+    bargain_selectors,
+    flash_selectors,
+    group_selectors,
+    group_services,
+)
 from circlemart.promotions.group_contracts import GroupOrderRef
 
 RETURN_URL = "/orders/{number}/"
@@ -165,8 +170,8 @@ def my_groups(request: HttpRequest) -> HttpResponse:
 
 
 def on_product(request: HttpRequest, product_id: int) -> HttpResponse:
-    """htmx: the product's flash offer and group deals with their open groups, for this
-    viewer (join buttons carry this request's CSRF token)."""
+    """htmx: the product's flash offer, bargain deals, and group deals with their open groups,
+    for this viewer (join buttons carry this request's CSRF token)."""
     deals = group_selectors.live_deals(product_id=product_id)
     groups = group_selectors.open_groups(
         deal_ids=[deal.deal_id for deal in deals], viewer_id=viewer_id(request), limit=5
@@ -176,6 +181,7 @@ def on_product(request: HttpRequest, product_id: int) -> HttpResponse:
         "promotions/partials/on_product.html",
         {
             "flash_offer": flash_selectors.flash_offer_for_product(product_id),
+            "bargain_deals": bargain_selectors.bargain_deals_live(product_id=product_id),
             "deals": deals,
             "groups": groups,
             "deal_by_id": {deal.deal_id: deal for deal in deals},

@@ -450,6 +450,7 @@ class MemberPrice(models.Model):
 
 
 # Flash sales live in their own module; importing them here registers them with the app.
+from circlemart.promotions.bargain_models import Bargain, BargainDeal, BargainHelp  # noqa: E402
 from circlemart.promotions.flash_models import (  # noqa: E402
     FlashBuyer,
     FlashItem,
@@ -459,6 +460,9 @@ from circlemart.promotions.flash_models import (  # noqa: E402
 from circlemart.promotions.group_models import Group, GroupDeal, GroupMember  # noqa: E402
 
 __all__ = [
+    "Bargain",
+    "BargainDeal",
+    "BargainHelp",
     "CouponCode",
     "CouponTemplate",
     "CouponUse",

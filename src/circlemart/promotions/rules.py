@@ -7,6 +7,8 @@ Stage and priority (the documented order — calculation.py explains the stackin
   catalogue  65  promotions.group_price        the group price (options["group_deal_id"] opens a
                                                group, options["group_id"] joins one; the leader
                                                price for a leader), when lower
+  catalogue  70  promotions.bargain_price      the bargain's current price (options["bargain_id"],
+                                               the starter, one unit), when lower (bargain_rules)
   order     100  promotions.threshold          满减 / 满折 across the basket, automatic
   order     200  promotions.coupons            the chosen coupons (options["coupon_ids"])
   shipping  100  promotions.free_shipping      free-shipping coupons

@@ -1,6 +1,7 @@
 """Demo promotions: coupons in the claim centre (and a public code), a basket-wide 满减, a flash
 session live now and one later today, and group-buy deals with groups filling up (their
-leaders and members paid through the test gateway, as shoppers would). Times are relative to
+leaders and members paid through the test gateway, as shoppers would), and bargain deals
+with bargains friends have started cutting. Times are relative to
 now, so a fresh `make run` always shows live offers. A second run adds nothing."""
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from circlemart.core import clock
 from circlemart.core.errors import DomainError
 from circlemart.inventory import selectors as inventory_selectors
 from circlemart.orders.seed import demo_pay, payments_in_process, step
-from circlemart.promotions import group_services
+from circlemart.promotions import bargain_services, group_services
+from circlemart.promotions.bargain_models import BargainDeal
 from circlemart.promotions.contracts import CouponKind
 from circlemart.promotions.flash_models import FlashItem, FlashSession
 from circlemart.promotions.group_models import GroupDeal
@@ -38,6 +40,7 @@ FLASH_SESSIONS = (
     ("晚八点秒杀", timedelta(hours=8), timedelta(hours=2)),
 )
 GROUP_DEALS = 4
+BARGAIN_DEALS = 3
 
 
 def _skus(rng: random.Random, count: int, *, skip: set[int]) -> list[tuple[int, int]]:
@@ -186,14 +189,49 @@ def seed_groups(rng: random.Random, *, user_ids: list[int]) -> int:
     return len(deals)
 
 
+def seed_bargains(rng: random.Random, *, user_ids: list[int]) -> int:
+    """Bargain deals, and a few bargains friends have already cut (not yet at the floor)."""
+    if BargainDeal.objects.filter(ends_at__gt=clock.now()).exists():
+        return 0
+    now = clock.now()
+    taken = set(GroupDeal.objects.values_list("sku_id", flat=True))
+    deals = []
+    for sku_id, price in _skus(rng, BARGAIN_DEALS, skip=taken):
+        deal = BargainDeal(
+            name="砍价免费拿" if price < 5000 else "砍一刀",
+            sku_id=sku_id,
+            floor_price=max(price // 10, 1),
+            helpers_needed=rng.choice((3, 5, 8)),
+            duration_hours=24,
+            starts_at=now - timedelta(days=1),
+            ends_at=now + timedelta(days=14),
+        )
+        deal.full_clean()
+        deal.save()
+        deals.append(deal)
+    for deal in deals:
+        if len(user_ids) < deal.helpers_needed + 1:
+            break
+        starter, *friends = rng.sample(user_ids, k=deal.helpers_needed)
+        bargain = bargain_services.bargain_start(deal_id=deal.pk, starter_id=starter)
+        for friend in friends[: rng.randrange(1, len(friends))]:
+            bargain_services.bargain_help(
+                bargain_id=bargain.bargain_id, helper_id=friend, rng=random.Random(friend)
+            )
+    return len(deals)
+
+
 def seed_promotions(*, rng: random.Random, user_ids: list[int]) -> str:
     """Seeds what is missing; returns what the shop now has (the same after a second run)."""
     with transaction.atomic():
         seed_coupons()
         seed_flash(rng)
     seed_groups(rng, user_ids=user_ids)
+    with transaction.atomic():
+        seed_bargains(rng, user_ids=user_ids)
     now = clock.now()
     coupons = CouponTemplate.objects.filter(is_active=True).count()
     flash = FlashItem.objects.filter(session__ends_at__gt=now).count()
     deals = GroupDeal.objects.filter(ends_at__gt=now).count()
-    return f"{coupons} coupons, {flash} flash items, {deals} group deals"
+    bargains = BargainDeal.objects.filter(ends_at__gt=now).count()
+    return f"{coupons} coupons, {flash} flash items, {deals} group deals, {bargains} bargain deals"

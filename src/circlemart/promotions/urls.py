@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, path
 
-from circlemart.promotions import group_views, views
+from circlemart.promotions import bargain_views, group_views, views
 
 app_name = "promotions"
 
@@ -20,4 +20,10 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("groups/<int:group_id>/join/", group_views.group_join, name="group-join"),
     path("groups/<int:group_id>/poster.png", group_views.group_poster, name="group-poster"),
     path("on-product/<int:product_id>/", group_views.on_product, name="on-product"),
+    path("bargains/", bargain_views.bargain_deals, name="bargain-deals"),
+    path("bargains/<int:deal_id>/", bargain_views.bargain_deal, name="bargain-deal"),
+    path("bargains/<int:deal_id>/start/", bargain_views.bargain_start, name="bargain-start"),
+    path("bargains/b/<int:bargain_id>/", bargain_views.bargain_detail, name="bargain"),
+    path("bargains/b/<int:bargain_id>/help/", bargain_views.bargain_help, name="bargain-help"),
+    path("bargains/b/<int:bargain_id>/buy/", bargain_views.bargain_buy, name="bargain-buy"),
 ]
