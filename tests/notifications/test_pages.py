@@ -79,7 +79,15 @@ def test_preferences_page_turns_a_kind_off():
     assert response.status_code == 302
     assert set(
         user.notification_preferences.filter(is_enabled=False).values_list("kind", flat=True)
-    ) == {"note_like", "question_invite", "question_answer", "review_reply"}
+    ) == {
+        "note_like",
+        "question_invite",
+        "question_answer",
+        "review_reply",
+        "group_joined",
+        "group_succeeded",
+        "group_failed",
+    }
 
 
 def test_more_page_is_a_partial():

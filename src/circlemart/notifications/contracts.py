@@ -21,6 +21,9 @@ class NotificationKind(StrEnum):
     QUESTION_INVITE = "question_invite"
     QUESTION_ANSWER = "question_answer"
     REVIEW_REPLY = "review_reply"
+    GROUP_JOINED = "group_joined"
+    GROUP_SUCCEEDED = "group_succeeded"
+    GROUP_FAILED = "group_failed"
 
 
 class TargetType(StrEnum):
@@ -31,6 +34,7 @@ class TargetType(StrEnum):
     COMMENT = "comment"
     QUESTION = "question"
     REVIEW = "review"
+    GROUP = "group"
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""What notifications does when social and reviews events arrive (delivered by the outbox).
+"""What notifications does when social, reviews and group-buy events arrive (by the outbox).
 
 Receipts make each handler run once per event; grouping by actor makes a replay harmless too.
 Each recipient hears about one event once, by its most specific kind (reply > mention >
@@ -10,6 +10,7 @@ from __future__ import annotations
 from circlemart.core.events import DeliveredEvent, handles
 from circlemart.notifications.contracts import NotificationKind, TargetType
 from circlemart.notifications.services import notification_record
+from circlemart.promotions.events import GroupFailed, GroupJoined, GroupSucceeded
 from circlemart.reviews.events import QuestionAnswered, QuestionAsked, ReviewReplied
 from circlemart.social.events import (
     CommentLiked,
@@ -159,6 +160,59 @@ def on_review_replied(delivered: DeliveredEvent) -> None:
         target_id=event.review_id,
         actor_id=event.replier_id,
         bump_on_repeat=True,
+    )
+
+
+@handles(GroupJoined)
+def on_group_joined(delivered: DeliveredEvent) -> None:
+    event = delivered.event
+    assert isinstance(event, GroupJoined)
+    notification_record(
+        recipient_id=event.leader_id,
+        kind=NotificationKind.GROUP_JOINED,
+        target_type=TargetType.GROUP,
+        target_id=event.group_id,
+        actor_id=event.member_id,
+        bump_on_repeat=True,
+    )
+
+
+def _tell_members(
+    kind: NotificationKind, *, group_id: int, leader_id: int, member_ids: list[int]
+) -> None:
+    """News for every paid member, the leader included (the group is the actor's: the leader)."""
+    for member in dict.fromkeys(int(member_id) for member_id in member_ids):
+        notification_record(
+            recipient_id=member,
+            kind=kind,
+            target_type=TargetType.GROUP,
+            target_id=group_id,
+            actor_id=leader_id,
+            about_self=True,
+        )
+
+
+@handles(GroupSucceeded)
+def on_group_succeeded(delivered: DeliveredEvent) -> None:
+    event = delivered.event
+    assert isinstance(event, GroupSucceeded)
+    _tell_members(
+        NotificationKind.GROUP_SUCCEEDED,
+        group_id=event.group_id,
+        leader_id=event.leader_id,
+        member_ids=event.member_ids,
+    )
+
+
+@handles(GroupFailed)
+def on_group_failed(delivered: DeliveredEvent) -> None:
+    event = delivered.event
+    assert isinstance(event, GroupFailed)
+    _tell_members(
+        NotificationKind.GROUP_FAILED,
+        group_id=event.group_id,
+        leader_id=event.leader_id,
+        member_ids=event.member_ids,
     )
 
 

@@ -63,3 +63,6 @@ class PreferencesIn(Schema):
     question_invite: bool | None = None
     question_answer: bool | None = None
     review_reply: bool | None = None
+    group_joined: bool | None = None
+    group_succeeded: bool | None = None
+    group_failed: bool | None = None

@@ -32,6 +32,9 @@ KIND_LABELS: dict[NotificationKind, Promise] = {
     NotificationKind.QUESTION_INVITE: gettext_lazy("Questions about products I bought"),
     NotificationKind.QUESTION_ANSWER: gettext_lazy("Answers to my questions"),
     NotificationKind.REVIEW_REPLY: gettext_lazy("Shop replies to my reviews"),
+    NotificationKind.GROUP_JOINED: gettext_lazy("Friends joining my groups"),
+    NotificationKind.GROUP_SUCCEEDED: gettext_lazy("My groups completed"),
+    NotificationKind.GROUP_FAILED: gettext_lazy("My groups that did not fill up"),
 }
 
 
@@ -126,6 +129,21 @@ def _sentence(kind: NotificationKind, actor: str, others: int) -> str:
             )
             % values
         )
+    if kind == NotificationKind.GROUP_JOINED:
+        if not others:
+            return _("%(actor)s joined your group") % values
+        return (
+            ngettext(
+                "%(actor)s and %(count)d other joined your group",
+                "%(actor)s and %(count)d others joined your group",
+                others,
+            )
+            % values
+        )
+    if kind == NotificationKind.GROUP_SUCCEEDED:
+        return _("Your group is complete: your order ships soon")
+    if kind == NotificationKind.GROUP_FAILED:
+        return _("Your group did not fill up in time: your money is on its way back")
     return _("%(actor)s replied to your review") % values
 
 
@@ -140,6 +158,8 @@ def _url(row: Notification) -> str:
         return reverse("reviews:question", args=[row.target_id])
     if target_type == TargetType.REVIEW:
         return reverse("reviews:review", args=[row.target_id])
+    if target_type == TargetType.GROUP:
+        return reverse("promotions:group", args=[row.target_id])
     latest = list(row.latest_actor_ids or [])
     return f"/u/{latest[0]}/" if latest else ""
 

@@ -27,14 +27,16 @@ def notification_record(
     note_id: int | None = None,
     excerpt: str = "",
     bump_on_repeat: bool = False,
+    about_self: bool = False,
 ) -> bool:
     """Add `actor_id` to the recipient's (kind, target) group; True when the inbox changed.
 
     A repeated actor (liking twice) changes nothing unless `bump_on_repeat` (a second comment
     is news: the group moves up and is unread again, but the actor still counts once). Nobody
-    is notified of their own actions, nor of a kind they opted out of.
+    is notified of their own actions (unless `about_self`: news about something the recipient
+    is part of, such as their group filling up), nor of a kind they opted out of.
     """
-    if recipient_id == actor_id:
+    if recipient_id == actor_id and not about_self:
         return False
     if not selectors.kind_enabled(user_id=recipient_id, kind=kind):
         return False

@@ -89,6 +89,17 @@ class _GroupEvent(DomainEvent):
 
 @register_event
 @dataclass(frozen=True)
+class GroupJoined(_GroupEvent):
+    """A member's payment counted: `paid_count` of `size` seats are paid now."""
+
+    event_type = "promotions.GroupJoined"
+
+    member_id: int = 0
+    paid_count: int = 0
+
+
+@register_event
+@dataclass(frozen=True)
 class GroupSucceeded(_GroupEvent):
     """A group filled up (or was filled by the system at its deadline: `filled_by_system`);
     its members' orders may ship now."""

@@ -426,6 +426,16 @@ def group_member_paid(*, order_number: str, paid_at: datetime) -> str:
                 paid_count=F("paid_count") + 1
             )
             group.refresh_from_db()
+            publish(
+                events.GroupJoined(
+                    group_id=group.pk,
+                    deal_id=group.deal_id,
+                    leader_id=group.leader_id,
+                    size=group.size,
+                    member_id=member.user_id,
+                    paid_count=group.paid_count,
+                )
+            )
             if group.paid_count >= group.size:
                 _succeed(group, now=now)
                 return "succeeded"
