@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 
-from circlemart.core.errors import DomainError
 from circlemart.core.models import OutboxEvent
 from circlemart.orders.models import Order
 from circlemart.promotions import bargain_services
@@ -19,16 +18,9 @@ from tests.accounts.factories import UserFactory
 from tests.accounts.test_races import run_together
 from tests.promotions.conftest import make_buyer
 from tests.promotions.test_bargain_services import bargain_deal
+from tests.promotions.test_races import outcome
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def outcome(result: Any) -> str:
-    if isinstance(result, DomainError):
-        return result.code
-    if isinstance(result, Exception):
-        return f"crash: {type(result).__name__}: {result}"
-    return "ok"
 
 
 def test_thirty_friends_cut_a_bargain_that_needs_ten(settings: Any) -> None:

@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 
 from circlemart.core import clock
-from circlemart.core.errors import DomainError
 from circlemart.core.events import relay_pending
 from circlemart.orders import services as order_services
 from circlemart.orders.models import Order
@@ -23,16 +22,9 @@ from circlemart.promotions.group_models import Group, GroupDeal, GroupMember
 from tests.accounts.test_races import run_together
 from tests.orders.conftest import token_of
 from tests.promotions.conftest import make_buyer, make_sku
+from tests.promotions.test_races import outcome
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def outcome(result: Any) -> str:
-    if isinstance(result, DomainError):
-        return result.code
-    if isinstance(result, Exception):
-        return f"crash: {type(result).__name__}: {result}"
-    return "ok"
 
 
 def settle() -> None:

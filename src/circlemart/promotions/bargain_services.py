@@ -48,6 +48,7 @@ from circlemart.promotions.bargain_contracts import (
     BargainStatus,
 )
 from circlemart.promotions.bargain_models import Bargain, BargainDeal, BargainHelp
+from circlemart.promotions.options import option_id
 
 HELP_RATE_USER = (10, 60)  # cuts per helper per minute: a friend taps a few links, a bot more
 HELP_RATE_IP = (60, 60)  # per IP per minute (friends may share a NAT)
@@ -176,14 +177,7 @@ def _buy_window_over() -> DomainError:
 
 def bargain_id_of(options: dict[str, Any]) -> int | None:
     """options["bargain_id"] (an int or a digit string); blank is no bargain."""
-    raw = options.get(BARGAIN_OPTION)
-    if raw in (None, ""):
-        return None
-    if isinstance(raw, bool) or not (
-        isinstance(raw, int) or (isinstance(raw, str) and raw.isdigit())
-    ):
-        raise refusal(codes.BARGAIN_NOT_FOUND)
-    return int(raw)
+    return option_id(options, BARGAIN_OPTION, invalid=lambda: refusal(codes.BARGAIN_NOT_FOUND))
 
 
 def _is_open(bargain: Bargain, now: datetime) -> bool:

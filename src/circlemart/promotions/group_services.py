@@ -41,6 +41,7 @@ from circlemart.promotions import group_errors as codes
 from circlemart.promotions.flash_contracts import FLASH_OPTION
 from circlemart.promotions.group_contracts import GROUP_DEAL_OPTION, GROUP_OPTION, GroupOrderRef
 from circlemart.promotions.group_models import Group, GroupDeal, GroupMember
+from circlemart.promotions.options import option_id
 
 logger = logging.getLogger(__name__)
 
@@ -100,17 +101,6 @@ def refusal(code: str, *, deal: GroupDeal | None = None) -> DomainError:
     )
 
 
-def _int_option(options: dict[str, Any], key: str, not_found: str) -> int | None:
-    raw = options.get(key)
-    if raw in (None, ""):
-        return None
-    if isinstance(raw, bool) or not (
-        isinstance(raw, int) or (isinstance(raw, str) and raw.isdigit())
-    ):
-        raise refusal(not_found)
-    return int(raw)
-
-
 @dataclass(frozen=True)
 class GroupChoice:
     """What a checkout's options ask for: a new group of `deal`, or a seat in `group`."""
@@ -129,8 +119,10 @@ class GroupChoice:
 
 
 def group_choice_of(options: dict[str, Any]) -> GroupChoice | None:
-    deal_id = _int_option(options, GROUP_DEAL_OPTION, codes.GROUP_DEAL_NOT_FOUND)
-    group_id = _int_option(options, GROUP_OPTION, codes.GROUP_NOT_FOUND)
+    deal_id = option_id(
+        options, GROUP_DEAL_OPTION, invalid=lambda: refusal(codes.GROUP_DEAL_NOT_FOUND)
+    )
+    group_id = option_id(options, GROUP_OPTION, invalid=lambda: refusal(codes.GROUP_NOT_FOUND))
     if deal_id is None and group_id is None:
         return None
     if options.get(FLASH_OPTION) not in (None, ""):
