@@ -13,6 +13,7 @@ from django.test import Client, RequestFactory
 from django.utils import timezone
 
 from circlemart.accounts.services import token_pair_issue
+from circlemart.core import idempotency
 from circlemart.core.idempotency import request_fingerprint
 from circlemart.core.models import IdempotencyRecord
 from circlemart.core.tasks import purge_idempotency_records
@@ -31,9 +32,11 @@ ANONYMOUS_SCOPE = "ip:127.0.0.1"
 def _reset_view_state():
     test_views.calls.clear()
     test_views.gate.release = None
+    test_views.shelf.__init__()
     yield
     test_views.calls.clear()
     test_views.gate.release = None
+    test_views.shelf.__init__()
 
 
 @pytest.fixture
@@ -342,3 +345,131 @@ def test_twenty_simultaneous_copies_run_the_view_once():
     assert replay.status_code == 201
     assert replay.json() == created[0][1]
     assert replay["Idempotent-Replayed"] == "true"
+
+
+# --- views that decide first (claimed_by_view) ------------------------------------------------
+
+DECIDE_FIRST = f"{WRITES}/decide-first"
+
+
+def test_a_refusal_before_the_claim_writes_no_record_and_a_retry_decides_again(client_en):
+    test_views.shelf.left = 0
+
+    first = post(client_en, path=DECIDE_FIRST, key="sold-out-key")
+    retry = post(client_en, path=DECIDE_FIRST, key="sold-out-key")
+
+    assert (first.status_code, retry.status_code) == (409, 409)
+    assert (first.json()["error"]["call"], retry.json()["error"]["call"]) == (1, 2)
+    assert "Idempotent-Replayed" not in retry
+    assert IdempotencyRecord.objects.count() == 0
+    assert hiker_groups() == []
+
+
+def test_a_refused_key_is_decided_again_once_there_is_something_to_sell(client_en):
+    test_views.shelf.left = 0
+    assert post(client_en, path=DECIDE_FIRST, key="k").status_code == 409
+    test_views.shelf.left = 1  # a unit came back
+
+    bought = post(client_en, path=DECIDE_FIRST, key="k")
+
+    assert bought.status_code == 201
+    assert hiker_groups() == ["hikers [k]"]
+    assert records() == [(ANONYMOUS_SCOPE, "k", "POST", DECIDE_FIRST, "completed", 201)]
+
+
+def test_a_sale_is_claimed_and_replayed_even_once_the_view_would_refuse(client_en):
+    sold = post(client_en, path=DECIDE_FIRST, key="k")
+    assert test_views.shelf.left == 0
+
+    retry = post(client_en, path=DECIDE_FIRST, key="k")
+
+    assert sold.status_code == 201
+    assert retry.status_code == 201
+    assert retry.content == sold.content
+    assert retry["Idempotent-Replayed"] == "true"
+    assert hiker_groups() == ["hikers [k]"]
+    assert records() == [(ANONYMOUS_SCOPE, "k", "POST", DECIDE_FIRST, "completed", 201)]
+    # another key is refused, and records nothing
+    assert post(client_en, path=DECIDE_FIRST, key="other").status_code == 409
+    assert IdempotencyRecord.objects.count() == 1
+
+
+def test_after_a_sale_the_same_key_with_another_body_is_still_key_reused(client_en):
+    post(client_en, path=DECIDE_FIRST, key="k")
+
+    response = post(client_en, path=DECIDE_FIRST, body=json.dumps({"name": "bikers"}), key="k")
+
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "idempotency_key_reused"
+    assert hiker_groups() == ["hikers [k]"]
+
+
+def test_a_refused_copy_of_a_sale_in_progress_says_in_progress(client_en):
+    test_views.shelf.left = 0  # the copy in progress took the last unit
+    copy = RequestFactory().post(DECIDE_FIRST, data=BODY, content_type="application/json")
+    IdempotencyRecord.objects.create(
+        scope=ANONYMOUS_SCOPE,
+        key="key-1",
+        method="POST",
+        path=DECIDE_FIRST,
+        request_hash=request_fingerprint(copy),
+    )
+
+    response = post(client_en, path=DECIDE_FIRST)
+
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "idempotency_request_in_progress"
+    assert response["Retry-After"] == "1"
+    assert hiker_groups() == []
+
+
+def test_a_failure_after_the_claim_leaves_the_claim_for_the_next_copy_to_take_over():
+    client = Client(raise_request_exception=False)
+    test_views.shelf.fail_after_write = True
+
+    crashed = post(client, path=DECIDE_FIRST, key="k")
+
+    assert crashed.status_code == 500
+    assert hiker_groups() == ["hikers [k]"]  # the write committed before the crash
+    assert IdempotencyRecord.objects.get().state == "in_progress"
+    retry = post(client, path=DECIDE_FIRST, key="k")  # at once: no minute to wait
+    assert retry.status_code == 201
+    assert retry.json()["name"] == "hikers [k]"
+    assert "Idempotent-Replayed" not in retry
+    assert hiker_groups() == ["hikers [k]"]
+    assert records() == [(ANONYMOUS_SCOPE, "k", "POST", DECIDE_FIRST, "completed", 201)]
+    assert post(client, path=DECIDE_FIRST, key="k")["Idempotent-Replayed"] == "true"
+
+
+def test_other_views_are_still_claimed_before_they_run(client_en):
+    assert idempotency.claimed_by_view("core-tests-decide-first") == test_views.DECIDE_FIRST
+    post(client_en, path=f"{WRITES}/status/409")
+    assert records() == [
+        (ANONYMOUS_SCOPE, "key-1", "POST", f"{WRITES}/status/409", "completed", 409)
+    ]
+
+
+def test_a_url_that_resolves_to_no_view_claims_nothing(client_en):
+    response = post(client_en, path=f"{WRITES}/nowhere")
+    assert response.status_code == 404
+    assert IdempotencyRecord.objects.count() == 0
+
+
+def test_key_was_claimed_reads_the_record_of_this_caller_only():
+    alice, bob = UserFactory(), UserFactory()
+    IdempotencyRecord.objects.create(
+        scope=f"user:{alice.pk}", key="k", method="POST", path=DECIDE_FIRST, request_hash="x"
+    )
+    factory = RequestFactory()
+
+    def asked(user, key: str | None) -> bool:
+        request = factory.post(DECIDE_FIRST, data=BODY, content_type="application/json")
+        request.user = user
+        if key is not None:
+            setattr(request, idempotency._PENDING_ATTRIBUTE, idempotency._Pending(key=key))
+        return idempotency.key_was_claimed(request)
+
+    assert asked(alice, "k") is True
+    assert asked(alice, "other") is False
+    assert asked(bob, "k") is False
+    assert asked(alice, None) is False  # no key sent: nothing to have claimed

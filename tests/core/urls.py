@@ -17,7 +17,7 @@ from ninja.security import django_auth
 from pydantic import field_validator
 
 from circlemart.config.urls import urlpatterns as site_urlpatterns
-from circlemart.core import problems
+from circlemart.core import idempotency, problems
 from circlemart.core.api_auth import SignedIn
 from circlemart.core.errors import Conflict, NotFound, RateLimited
 
@@ -50,6 +50,38 @@ def create_group(request: HttpRequest) -> JsonResponse:
     # the call number keeps names unique, so a second execution shows up as a second row
     name = f"{json.loads(request.body)['name']} #{call}"
     group = Group.objects.create(name=name)
+    return JsonResponse({"id": group.pk, "name": group.name, "call": call}, status=201)
+
+
+class Shelf:
+    """What the decide-first view sells: units left, and whether it fails after writing."""
+
+    def __init__(self) -> None:
+        self.left = 1
+        self.fail_after_write = False
+
+
+shelf = Shelf()
+DECIDE_FIRST = idempotency.claimed_by_view("core-tests-decide-first")
+
+
+def decide_first(request: HttpRequest) -> HttpResponse:
+    """A view that decides before it claims its key, as the flash buy does: a refusal writes
+    nothing; a sale claims, then writes a row named after the key (its own service-level
+    idempotency: a claimed rerun finds the row instead of writing a second)."""
+    call = count_call("decide_first")
+    name = f"{json.loads(request.body)['name']} [{request.headers.get('Idempotency-Key')}]"
+    if shelf.left <= 0 and not idempotency.key_was_claimed(request):
+        return JsonResponse({"error": {"code": "sold_out", "call": call}}, status=409)
+    earlier = idempotency.claim(request)
+    if earlier is not None:
+        return earlier
+    group, created = Group.objects.get_or_create(name=name)
+    if created:
+        shelf.left -= 1
+    if shelf.fail_after_write:
+        shelf.fail_after_write = False
+        raise RuntimeError("the view crashed after its write")
     return JsonResponse({"id": group.pk, "name": group.name, "call": call}, status=201)
 
 
@@ -150,6 +182,7 @@ urlpatterns = [
     path("api/core-writes/groups", create_group),
     path("api/core-writes/status/<int:status>", answer_with_status),
     path("api/core-writes/explode", explode),
+    path("api/core-writes/decide-first", decide_first, name=DECIDE_FIRST),
     path("core-tests/domain-error/<str:kind>", raise_domain_error),
     path("core-tests/log", log_a_line),
     path("core-tests/own-policy", own_policy),

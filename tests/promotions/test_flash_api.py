@@ -4,6 +4,7 @@ offer, and the back office — through django.test.Client."""
 from __future__ import annotations
 
 import json
+import uuid
 from datetime import timedelta
 from typing import Any
 
@@ -11,12 +12,16 @@ import pytest
 from django.test import Client
 
 from circlemart.accounts.services import token_pair_issue
+from circlemart.core.events import relay_pending
+from circlemart.core.models import IdempotencyRecord
+from circlemart.orders import services as order_services
 from circlemart.orders.models import Order
+from circlemart.payments.providers.test_gateway import TestGatewayProvider
 from circlemart.promotions import flash_selectors, flash_services
 from circlemart.promotions.flash_models import FlashItem, FlashSession
 from tests.accounts.factories import UserFactory
 from tests.promotions.conftest import make_buyer, make_sku
-from tests.promotions.test_flash_services import flash_item
+from tests.promotions.test_flash_services import backend, flash_item  # noqa: F401  (a fixture)
 
 pytestmark = pytest.mark.django_db
 
@@ -258,3 +263,139 @@ def test_back_office_validates_and_shows_counters(admin_client: Client) -> None:
     )
     assert page.status_code == 200
     assert "held (unpaid)" in page.content.decode()
+
+
+# --- idempotency: refusals write nothing, successes replay ------------------------------------
+
+
+def buy_answer(item_id: int, auth: str, body: dict[str, Any], key: str, **client: Any) -> Any:
+    return Client(HTTP_ACCEPT_LANGUAGE="en", **client).post(
+        f"/api/v1/promotions/flash/{item_id}/buy",
+        json.dumps(body),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=auth,
+        HTTP_IDEMPOTENCY_KEY=key,
+    )
+
+
+@pytest.mark.usefixtures("backend")
+def test_a_refused_buy_writes_nothing_not_even_its_key() -> None:
+    item = flash_item(flash_stock=2, per_user_limit=1)
+    sold_out_item = flash_item(flash_stock=0)
+    user, address = make_buyer()
+    auth, body = bearer(user), {"quantity": 1, "address_id": address}
+    assert post_buy(item.pk, auth, body, "bought")[0] == 201
+
+    at_limit = post_buy(item.pk, auth, body, "again")
+    sold_out = post_buy(sold_out_item.pk, auth, body, "late")
+
+    assert (at_limit[0], at_limit[1]["error"]["code"]) == (409, "flash_limit_reached")
+    assert at_limit[1]["error"]["limit"] == 1
+    assert (sold_out[0], sold_out[1]["error"]["code"]) == (409, "flash_sold_out")
+    assert list(IdempotencyRecord.objects.values_list("key", "response_status")) == [
+        ("bought", 201)
+    ]
+    assert Order.objects.count() == 1
+    assert list(FlashItem.objects.order_by("pk").values_list("sold", flat=True)) == [1, 0]
+
+
+@pytest.mark.usefixtures("backend")
+def test_a_replayed_key_after_success_is_the_same_order_even_once_sold_out() -> None:
+    item = flash_item(flash_stock=1, per_user_limit=2)
+    user, address = make_buyer()
+    auth, body = bearer(user), {"quantity": 1, "address_id": address}
+    first = buy_answer(item.pk, auth, body, "tap")
+    assert first.status_code == 201
+
+    again = buy_answer(item.pk, auth, body, "tap")  # the item is sold out now
+    other = buy_answer(item.pk, auth, body, "another-tap")
+
+    assert again.status_code == 201
+    assert again.json() == first.json()
+    assert again["Idempotent-Replayed"] == "true"
+    assert (other.status_code, other.json()["error"]["code"]) == (409, "flash_sold_out")
+    assert Order.objects.get().number == first.json()["order_number"]
+    assert IdempotencyRecord.objects.count() == 1
+
+
+@pytest.mark.usefixtures("backend")
+def test_a_refused_key_is_decided_again_when_a_unit_comes_back(
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    item = flash_item(flash_stock=1)
+    first, first_address = make_buyer()
+    second, second_address = make_buyer()
+    _status, bought = post_buy(item.pk, bearer(first), {"quantity": 1, "address_id": first_address})
+    auth, body = bearer(second), {"quantity": 1, "address_id": second_address}
+    assert post_buy(item.pk, auth, body, "patient")[0] == 409
+    with django_capture_on_commit_callbacks(execute=True):
+        order_services.order_cancel(actor_id=first.pk, number=bought["order_number"])
+        relay_pending()
+
+    status, retried = post_buy(item.pk, auth, body, "patient")
+
+    assert status == 201
+    assert Order.objects.get(number=retried["order_number"]).buyer_id == second.pk
+    assert FlashItem.objects.get().sold == 1
+
+
+@pytest.mark.usefixtures("backend")
+def test_a_failure_after_the_order_is_answered_with_that_order_by_the_retry(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    item = flash_item(per_user_limit=1)
+    user, address = make_buyer()
+    auth, body = bearer(user), {"quantity": 1, "address_id": address}
+    create_payment = TestGatewayProvider.create_payment
+    failures = [ConnectionError("the payment provider did not answer")]
+
+    def flaky(self: TestGatewayProvider, **kwargs: Any) -> Any:
+        if failures:
+            raise failures.pop()
+        return create_payment(self, **kwargs)
+
+    monkeypatch.setattr(TestGatewayProvider, "create_payment", flaky)
+
+    crashed = buy_answer(item.pk, auth, body, "tap", raise_request_exception=False)
+    retry = buy_answer(item.pk, auth, body, "tap")  # the buyer is at the limit now
+
+    assert crashed.status_code == 500
+    assert retry.status_code == 201
+    order = Order.objects.get()
+    assert retry.json()["order_number"] == order.number
+    assert "/payments/test-gateway/pay/" in retry.json()["payment_url"]
+    assert FlashItem.objects.get().sold == 1
+    assert buy_answer(item.pk, auth, body, "tap").json() == retry.json()
+
+
+@pytest.mark.redis
+def test_with_redis_a_refusal_costs_one_query_the_key_lookup(
+    settings: Any, django_assert_num_queries: Any
+) -> None:
+    settings.PROMOTIONS_FLASH_BACKEND = "auto"
+    settings.PROMOTIONS_FLASH_KEY_PREFIX = f"test:{uuid.uuid4().hex[:10]}:"
+    item = flash_item(flash_stock=1, per_user_limit=1)
+    winner, winner_address = make_buyer()
+    late, late_address = make_buyer()
+    winner_auth, late_auth = bearer(winner), bearer(late)
+    post_buy(item.pk, winner_auth, {"quantity": 1, "address_id": winner_address}, "w")
+    post_buy(item.pk, late_auth, {"quantity": 1, "address_id": late_address}, "warm")
+
+    with django_assert_num_queries(1):  # sold out; the token is remembered
+        status, sold_out = post_buy(item.pk, late_auth, {"quantity": 1}, "l")
+    with django_assert_num_queries(1):  # at the limit: the limit comes from Redis too
+        status_at_limit, at_limit = post_buy(item.pk, winner_auth, {"quantity": 1}, "w2")
+    with django_assert_num_queries(0):  # no key sent: nothing to look up
+        status_without_key, _body = post_buy(item.pk, late_auth, {"quantity": 1})
+
+    assert (status, sold_out["error"]["code"]) == (409, "flash_sold_out")
+    assert (status_at_limit, at_limit["error"]) == (
+        409,
+        {
+            "code": "flash_limit_reached",
+            "message": "You can buy at most 1 of this flash item.",
+            "field": "quantity",
+            "limit": 1,
+        },
+    )
+    assert status_without_key == 409

@@ -113,6 +113,11 @@ class UserAdmin(ModelAdmin):
     def roles_shown(self, user: User) -> str:
         return ", ".join(role.value for role in selectors.user_roles(user))
 
+    def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if change:  # deactivating someone ends their API access now, not when a lookup expires
+            services.user_access_changed(user_id=obj.pk)
+
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # accounts are anonymised by the privacy flow, never hard-deleted here
 

@@ -2,23 +2,23 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from circlemart.accounts import token_cache
 from circlemart.accounts.contracts import Role, UserCard
 from circlemart.accounts.models import Address, ApiToken, User
 from circlemart.accounts.tokens import ACCESS_PREFIX, token_digest
 from circlemart.core import clock
 
 
-def user_by_access_token(token: str) -> User | None:
-    """The live user behind a bearer token, in one query; None for anything stale."""
-    if not token.startswith(ACCESS_PREFIX):
-        return None
+def _live_access_token(digest: str) -> ApiToken | None:
     row = (
         ApiToken.objects.select_related("user")
         .filter(
-            digest=token_digest(token),
+            digest=digest,
             kind=ApiToken.Kind.ACCESS,
             revoked_at__isnull=True,
             expires_at__gt=clock.now(),
@@ -28,6 +28,43 @@ def user_by_access_token(token: str) -> User | None:
     if row is None or not row.user.is_active or row.security_stamp != row.user.security_stamp:
         return None
     row.user.current_token_family = row.family  # type: ignore[attr-defined]
+    return row
+
+
+def user_by_access_token(token: str) -> User | None:
+    """The live user behind a bearer token, in one query; None for anything stale."""
+    if not token.startswith(ACCESS_PREFIX):
+        return None
+    row = _live_access_token(token_digest(token))
+    return row.user if row is not None else None
+
+
+def request_user_by_access_token(token: str) -> User | None:
+    """`request.user` for a bearer token: as user_by_access_token, remembered for a few
+    seconds in the shared cache (accounts.token_cache). A remembered token answers without a
+    query, with a user whose row is read (and re-checked) on first use."""
+    if not token.startswith(ACCESS_PREFIX):
+        return None
+    digest = token_digest(token)
+    if not token_cache.seconds():
+        row = _live_access_token(digest)
+        return row.user if row is not None else None
+    remembered = token_cache.recall(digest)
+    if isinstance(remembered, token_cache.RememberedToken) and remembered.is_live():
+        return cast(User, token_cache.RememberedUser(remembered, digest=digest))
+    row = _live_access_token(digest)
+    if row is None:
+        return None
+    if remembered is None:  # never over a tombstone
+        token_cache.remember(
+            digest,
+            token_cache.RememberedToken(
+                user_id=row.user_id,
+                family=row.family.hex,
+                stamp_digest=token_cache.stamp_digest(row.security_stamp),
+                expires_at=row.expires_at.timestamp(),
+            ),
+        )
     return row.user
 
 

@@ -9,7 +9,7 @@ import logging
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import phonenumbers
 from django.conf import settings
@@ -23,7 +23,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.template.defaultfilters import filesizeformat
 from django.template.loader import render_to_string
 from django.utils.encoding import force_bytes, force_str
@@ -32,7 +32,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from circlemart.accounts import errors
+from circlemart.accounts import errors, token_cache
 from circlemart.accounts.contracts import BACK_OFFICE_ROLES, Role, TokenPair
 from circlemart.accounts.events import UserLoggedOutEverywhere, UserRegistered
 from circlemart.accounts.models import Address, ApiToken, OneTimeCode, User, new_security_stamp
@@ -369,9 +369,7 @@ def token_refresh(*, refresh_token: str | None, user_agent: str = "") -> TokenPa
             raise _token_invalid()
         if row.rotated_at is not None:
             reused_family = row.family
-            ApiToken.objects.filter(family=row.family, revoked_at__isnull=True).update(
-                revoked_at=now
-            )
+            _revoke_tokens(Q(family=row.family), now=now)
         elif (
             row.expires_at <= now
             or not row.user.is_active
@@ -394,9 +392,30 @@ def token_revoke(*, user: User, token: str) -> None:
     row = ApiToken.objects.filter(digest=token_digest(token or ""), user=user).first()
     if row is None:
         raise NotFound(_("Token not found."), code=errors.TOKEN_INVALID, field="token")
-    ApiToken.objects.filter(family=row.family, revoked_at__isnull=True).update(
-        revoked_at=clock.now()
+    _revoke_tokens(Q(family=row.family), now=clock.now())
+
+
+def _revoke_tokens(tokens: Q, *, now: datetime) -> None:
+    """Revoke these tokens, and tombstone their remembered lookups before the commit so that
+    no server trusts them a moment longer (accounts.token_cache)."""
+    with transaction.atomic():
+        ApiToken.objects.filter(tokens, revoked_at__isnull=True).update(revoked_at=now)
+        _forget_access_tokens(tokens, now=now)
+
+
+def _forget_access_tokens(tokens: Q, *, now: datetime) -> None:
+    token_cache.forget(
+        ApiToken.objects.filter(tokens, kind=ApiToken.Kind.ACCESS, expires_at__gt=now).values_list(
+            "digest", flat=True
+        )
     )
+
+
+def user_access_changed(*, user_id: int) -> None:
+    """The back office changed what the user may do (active, staff, stamp): every server
+    forgets the user's remembered token lookups, so the next request reads the user again."""
+    with transaction.atomic():
+        _forget_access_tokens(Q(user_id=user_id), now=clock.now())
 
 
 def user_logout_everywhere(*, user: User) -> None:
@@ -404,7 +423,7 @@ def user_logout_everywhere(*, user: User) -> None:
     with transaction.atomic():
         stamp = new_security_stamp()
         User.objects.filter(pk=user.pk).update(security_stamp=stamp)
-        ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=clock.now())
+        _revoke_tokens(Q(user=user), now=clock.now())
         publish(UserLoggedOutEverywhere(user_id=user.pk))
     user.security_stamp = stamp
 
@@ -436,7 +455,7 @@ def _set_password_and_sign_out_others(*, user: User, password: str | None, field
         user.save(
             update_fields=["password", "security_stamp", "failed_login_count", "locked_until"]
         )
-        ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=clock.now())
+        _revoke_tokens(Q(user=user), now=clock.now())
 
 
 def password_reset_request(*, email: str | None, ip: str) -> None:

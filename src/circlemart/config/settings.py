@@ -171,6 +171,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache, channels, Celery ----------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL")
+# Bearer-token lookups remembered for this long, only with Redis (revokes reach every server
+# through it at once; a per-process cache could not be told).
+ACCOUNTS_TOKEN_CACHE_SECONDS = env_int("ACCOUNTS_TOKEN_CACHE_SECONDS", 5) if REDIS_URL else 0
 if REDIS_URL:
     CACHES = {
         "default": {

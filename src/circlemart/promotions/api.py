@@ -13,7 +13,8 @@ from django.utils.translation import gettext as _
 from ninja import Router, Status
 
 from circlemart.accounts import selectors as account_selectors
-from circlemart.core.errors import NotFound, ValidationFailed
+from circlemart.core import idempotency
+from circlemart.core.errors import DomainError, NotFound, ValidationFailed
 from circlemart.core.idempotency import HEADER as IDEMPOTENCY_HEADER
 from circlemart.core.pagination import page_size
 from circlemart.core.ratelimit import client_ip
@@ -21,6 +22,7 @@ from circlemart.core.web import signed_in_id, viewer_id
 from circlemart.pricing.contracts import QuoteItem
 from circlemart.promotions import flash_selectors, flash_services, selectors, services
 from circlemart.promotions.contracts import ClaimableCoupon, CouponRef, CouponTab
+from circlemart.promotions.flash_models import FlashItem
 from circlemart.promotions.flash_schemas import FlashBuyIn, FlashOrderOut, FlashSessionListOut
 from circlemart.promotions.schemas import (
     BasketIn,
@@ -111,22 +113,45 @@ def flash_sessions(request: HttpRequest) -> dict[str, Any]:
     return {"items": [dataclasses.asdict(view) for view in flash_selectors.flash_sessions_now()]}
 
 
+# The flash buy decides before it claims its Idempotency-Key (see core.idempotency): most
+# attempts of a flash sale are refusals, and a refusal that wrote nothing records nothing.
+FLASH_BUY_URL_NAME = "promotions_flash_buy"
+idempotency.claimed_by_view(f"api-v1:{FLASH_BUY_URL_NAME}")
+
+
 @router.post(
     "/flash/{item_id}/buy",
     response={201: FlashOrderOut},
+    url_name=FLASH_BUY_URL_NAME,
     summary="Buy a flash item now (one order at the flash price, to pay in the window)",
 )
-def flash_buy(request: HttpRequest, item_id: int, payload: FlashBuyIn) -> Status[Any]:
+def flash_buy(request: HttpRequest, item_id: int, payload: FlashBuyIn) -> Any:
     """Send an Idempotency-Key: a repeated request answers with the same order. Refusals:
     404 flash_not_found, 409 flash_not_started / flash_ended / flash_sold_out /
     flash_not_enough_left / flash_limit_reached, 400 quantity_limit, 429 rate_limited."""
-    ref = flash_services.flash_buy(
-        buyer_id=signed_in_id(request),
-        item_id=item_id,
+    buyer_id = signed_in_id(request)
+    item: FlashItem | None
+    try:
+        item = flash_services.flash_buy_check(
+            buyer_id=buyer_id, item_id=item_id, quantity=payload.quantity, ip=client_ip(request)
+        )
+    except DomainError:
+        # Refused before anything was written, so nothing is recorded for the key — unless a
+        # copy of this request claimed it before: then its answer is this one's (below).
+        if not idempotency.key_was_claimed(request):
+            raise
+        item = None
+    earlier = idempotency.claim(request)
+    if earlier is not None:
+        return earlier  # the first answer replayed, or a 409 about the key
+    ref = flash_services.flash_buy_place(
+        buyer_id=buyer_id,
+        # a claim taken over from a crashed copy: the order it may have placed is answered
+        # (same key, same order), else the commit hook refuses again
+        item=item or flash_services.flash_item(item_id),
         quantity=payload.quantity,
         address_id=payload.address_id,
         idempotency_key=request.headers.get(IDEMPOTENCY_HEADER, ""),
-        ip=client_ip(request),
         return_url="/orders/{number}/",
     )
     return Status(201, dataclasses.asdict(ref))

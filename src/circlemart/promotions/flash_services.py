@@ -4,12 +4,14 @@ cancelled, and reconciling Redis with the database.
 
 The decision, in order:
   1. a cheap read refuses the obvious (not started, ended, sold out, at the limit) before any
-     order is written — with Redis this is the Lua script in check mode, else one SELECT;
+     order is written — with Redis this is the Lua script in check mode, else one SELECT
+     (flash_buy_check, which writes nothing: the API answers its refusals without recording
+     its Idempotency-Key, and claims the key only before flash_buy_place);
   2. inside the order's transaction (pricing commit hook) the Lua script takes the units in
      Redis, then the database takes them with conditional UPDATEs, buyer row first, then the
      item row (the one lock order, also for releases): `taken + n <= limit` and
      `sold + n <= flash_stock`. If the database refuses after Redis said yes, the Redis units go
-     straight back; if the order rolls back later, flash_buy gives them back.
+     straight back; if the order rolls back later, flash_buy_place gives them back.
 Units of unpaid orders return when the order is cancelled (OrderCancelled handler)."""
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from circlemart.promotions import events, flash_store
 from circlemart.promotions import flash_errors as codes
 from circlemart.promotions.flash_contracts import FLASH_OPTION, FlashDrift, FlashOrderRef
 from circlemart.promotions.flash_models import FlashBuyer, FlashItem, FlashPurchase
+from circlemart.promotions.options import option_id
 
 logger = logging.getLogger(__name__)
 
@@ -63,8 +66,11 @@ _takes: ContextVar[list[_RedisTake] | None] = ContextVar("flash_redis_takes", de
 # --- refusals ----------------------------------------------------------------------------------
 
 
-def refusal(code: str, *, item: FlashItem | None = None, quantity: int = 1) -> DomainError:
-    limit = item.per_user_limit if item is not None else 0
+def refusal(
+    code: str, *, item: FlashItem | None = None, quantity: int = 1, limit: int | None = None
+) -> DomainError:
+    if limit is None:
+        limit = item.per_user_limit if item is not None else 0
     if code == codes.FLASH_NOT_STARTED:
         return Conflict(
             _("This flash sale has not started yet."),
@@ -107,14 +113,7 @@ _STORE_CODES = {
 
 
 def flash_item_id_of(options: dict[str, Any]) -> int | None:
-    raw = options.get(FLASH_OPTION)
-    if raw in (None, ""):
-        return None
-    if isinstance(raw, bool) or not (
-        isinstance(raw, int) or (isinstance(raw, str) and raw.isdigit())
-    ):
-        raise refusal(codes.FLASH_NOT_FOUND)
-    return int(raw)
+    return option_id(options, FLASH_OPTION, invalid=lambda: refusal(codes.FLASH_NOT_FOUND))
 
 
 def flash_item(item_id: int) -> FlashItem:
@@ -183,14 +182,23 @@ def _store_decide_by_id(item_id: int, *, buyer_id: int, quantity: int) -> int:
             flash_item(item_id), buyer_id=buyer_id, quantity=quantity, mutate=False
         )
     if result in (flash_store.SOLD_OUT, flash_store.ENDED, flash_store.NOT_STARTED):
-        # Refused for everyone alike: answer without a query. (At the limit or short of
-        # units, the item is read for the exact message.)
+        # Refused for everyone alike: answer without a query. (Not started: the item is read
+        # for its start time.)
         code = _STORE_CODES[result]
         if code == codes.FLASH_NOT_STARTED:
             raise refusal(code, item=flash_item(item_id))
         raise refusal(code)
     if result == flash_store.INACTIVE:
         raise refusal(codes.FLASH_NOT_FOUND)
+    if result == flash_store.LIMIT_REACHED:
+        # The buyers who have theirs already are refused without a query too: the script
+        # checked the window, and the limit for the message is in Redis beside it.
+        limit = flash_store.per_user_limit(item_id)
+        if limit is not None:
+            check_quantity(quantity, limit=limit)  # above the limit itself: 400, as with the item
+            raise refusal(codes.FLASH_LIMIT_REACHED, limit=limit)
+    if result == flash_store.NOT_ENOUGH_LEFT:
+        raise refusal(codes.FLASH_NOT_ENOUGH_LEFT, quantity=quantity)
     return result
 
 
@@ -334,46 +342,43 @@ def service_key(*, buyer_id: int, item_id: int, idempotency_key: str) -> str:
     return f"flash:{digest[:40]}"
 
 
-def flash_buy(
-    *,
-    buyer_id: int,
-    item_id: int,
-    quantity: int,
-    address_id: int | None,
-    idempotency_key: str = "",
-    ip: str = "",
-    return_url: str = "",
-) -> FlashOrderRef:
-    """Buy a flash item now: one order at the flash price, to pay within the payment window.
-
-    Refusals: unknown (404 flash_not_found), not started / ended (409), sold out (409
-    flash_sold_out), fewer left than asked (409 flash_not_enough_left), at the per-user limit
-    (409 flash_limit_reached), a quantity above the limit (400 quantity_limit), too many
-    attempts (429), plus checkout's own (address, stock). With `return_url` (where "{number}"
-    stands for the order number) the answer carries the payment page to send the buyer to."""
+def flash_buy_check(*, buyer_id: int, item_id: int, quantity: int, ip: str = "") -> FlashItem:
+    """The first half of a buy, which writes nothing: counts the attempt against the rate
+    limits and refuses what can be refused before an order is written — with Redis the Lua
+    script in check mode (sold out, ended and not started answered without a query), else a
+    SELECT or two. Returns the item to buy; raises the refusal (see flash_buy)."""
     ratelimit.hit(f"flash-buy:user:{buyer_id}", limit=BUY_RATE_USER[0], window=BUY_RATE_USER[1])
     if ip:
         ratelimit.hit(f"flash-buy:ip:{ip}", limit=BUY_RATE_IP[0], window=BUY_RATE_IP[1])
-    key = service_key(buyer_id=buyer_id, item_id=item_id, idempotency_key=idempotency_key)
     check_quantity(quantity, limit=MAX_QUANTITY)
-    try:
-        if flash_store.is_enabled():
-            # Redis first: most attempts of a flash sale are refused here, before any query.
-            result = _store_decide_by_id(item_id, buyer_id=buyer_id, quantity=quantity)
-            item = flash_item(item_id)
-            check_window(item, clock.now())
-            check_quantity_limit(item, quantity)
-            _store_refuse(result, item, quantity)
-        else:
-            item = flash_item(item_id)
-            check_window(item, clock.now())
-            check_quantity_limit(item, quantity)
-            _db_check(item, buyer_id=buyer_id, quantity=quantity)
-    except DomainError as refused:
-        # A repeated click after a success finds the buyer at the limit: same key, same order.
-        if not (key and refused.code == codes.FLASH_LIMIT_REACHED):
-            raise
+    if flash_store.is_enabled():
+        # Redis first: most attempts of a flash sale are refused here, before any query.
+        result = _store_decide_by_id(item_id, buyer_id=buyer_id, quantity=quantity)
         item = flash_item(item_id)
+        check_window(item, clock.now())
+        check_quantity_limit(item, quantity)
+        _store_refuse(result, item, quantity)
+    else:
+        item = flash_item(item_id)
+        check_window(item, clock.now())
+        check_quantity_limit(item, quantity)
+        _db_check(item, buyer_id=buyer_id, quantity=quantity)
+    return item
+
+
+def flash_buy_place(
+    *,
+    buyer_id: int,
+    item: FlashItem,
+    quantity: int,
+    address_id: int | None,
+    idempotency_key: str = "",
+    return_url: str = "",
+) -> FlashOrderRef:
+    """The second half of a buy: the order, whose commit hook takes the units (Redis, then the
+    conditional UPDATEs) and refuses if they went meanwhile, then its payment. The same
+    idempotency key answers with the same order."""
+    key = service_key(buyer_id=buyer_id, item_id=item.pk, idempotency_key=idempotency_key)
     with _tracking_redis_takes() as takes:
         try:
             order = orders.order_place(
@@ -406,6 +411,41 @@ def flash_buy(
         currency=order.currency,
         payment_deadline=order.payment_deadline,
         payment_url=payment_url,
+    )
+
+
+def flash_buy(
+    *,
+    buyer_id: int,
+    item_id: int,
+    quantity: int,
+    address_id: int | None,
+    idempotency_key: str = "",
+    ip: str = "",
+    return_url: str = "",
+) -> FlashOrderRef:
+    """Buy a flash item now: one order at the flash price, to pay within the payment window
+    (flash_buy_check, then flash_buy_place).
+
+    Refusals: unknown (404 flash_not_found), not started / ended (409), sold out (409
+    flash_sold_out), fewer left than asked (409 flash_not_enough_left), at the per-user limit
+    (409 flash_limit_reached), a quantity above the limit (400 quantity_limit), too many
+    attempts (429), plus checkout's own (address, stock). With `return_url` (where "{number}"
+    stands for the order number) the answer carries the payment page to send the buyer to."""
+    try:
+        item = flash_buy_check(buyer_id=buyer_id, item_id=item_id, quantity=quantity, ip=ip)
+    except DomainError as refused:
+        # A repeated click after a success finds the buyer at the limit: same key, same order.
+        if not (idempotency_key and refused.code == codes.FLASH_LIMIT_REACHED):
+            raise
+        item = flash_item(item_id)
+    return flash_buy_place(
+        buyer_id=buyer_id,
+        item=item,
+        quantity=quantity,
+        address_id=address_id,
+        idempotency_key=idempotency_key,
+        return_url=return_url,
     )
 
 

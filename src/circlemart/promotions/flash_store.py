@@ -150,6 +150,12 @@ def take(*, item_id: int, buyer_id: int, quantity: int, now: datetime, mutate: b
     return int(result)
 
 
+def per_user_limit(item_id: int) -> int | None:
+    """The item's per-user limit as the script sees it; None when Redis does not hold it."""
+    raw = connection().hget(keys(item_id)[2], "limit")
+    return None if raw is None else int(raw)
+
+
 def give_back(*, item_id: int, buyer_id: int, quantity: int) -> None:
     script("give_back")(keys=keys(item_id)[:2], args=[buyer_id, quantity])
 
