@@ -62,6 +62,10 @@ def test_phone_search_filter_product_and_sku_switch(
 
     page.get_by_test_id("in-stock").check()  # htmx swaps the results and pushes the URL
     expect(page).to_have_url(re.compile(r"in_stock=1"))
+    # The filters live inside the swapped results: act on the new form, once it has settled.
+    expect(page.get_by_test_id("result-count")).to_contain_text("20")
+    expect(page.locator(".htmx-request, .htmx-settling, .htmx-swapping")).to_have_count(0)
+    expect(page.get_by_test_id("in-stock")).to_be_checked()
     page.get_by_test_id("sort").select_option("price_asc")
     expect(page).to_have_url(re.compile(r"sort=price_asc"))
     first_title = page.get_by_test_id("product-card").first.locator(".product-title")
