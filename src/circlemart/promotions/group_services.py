@@ -148,9 +148,7 @@ def check_deal_live(deal: GroupDeal, now: datetime) -> None:
 
 def check_joinable(group: Group, *, buyer_id: int | None, now: datetime) -> None:
     """The cheap read before any order is written; the seat UPDATE decides for real."""
-    if group.status in (G.SUCCEEDED,) or (
-        group.status == G.OPEN and group.seats_taken >= group.size
-    ):
+    if group.status == G.SUCCEEDED or (group.status == G.OPEN and group.seats_taken >= group.size):
         raise refusal(codes.GROUP_FULL)
     if group.status == G.FAILED or (
         group.status == G.OPEN and group.expires_at is not None and group.expires_at <= now
@@ -433,7 +431,6 @@ def group_member_paid(*, order_number: str, paid_at: datetime) -> str:
                 return "succeeded"
             return "counted"
     # Paid after the group ended (or after its deadline): the money goes back.
-    member.status = M.PAID
     _refund_member(member.pk, reason=str(_("The group ended before this payment counted")))
     return "refunded"
 
