@@ -25,8 +25,9 @@ seed: migrate
 	$(BIN)/circlemart seed-demo --seed $(SEED) --users $(USERS)
 
 ## make run: venv, install, migrate, demo data, then serve web + worker on http://$(HOST):$(PORT)
+## The demo pays through the built-in test gateway (no money moves): test mode is explicit.
 run: seed
-	$(BIN)/circlemart serve --host $(HOST) --port $(PORT)
+	PAYMENTS_TEST_MODE=1 $(BIN)/circlemart serve --host $(HOST) --port $(PORT)
 
 ## make test: the whole suite on the embedded defaults (SQLite, local memory, no broker).
 ## Tests needing PostgreSQL/Redis/RabbitMQ/Chromium are listed as deselected unless configured.

@@ -14,3 +14,6 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# The built-in test gateway is the payment provider of the test suite (explicit test mode).
+PAYMENTS_TEST_MODE = True
+PAYMENT_PROVIDERS = ["test_gateway"]

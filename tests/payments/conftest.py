@@ -26,7 +26,7 @@ WEBHOOK_PATH = "/payments/webhooks/test_gateway/"
 
 @pytest.fixture(autouse=True)
 def _payments_settings(settings: Any) -> None:
-    settings.PAYMENT_PROVIDER = "circlemart.payments.providers.test_gateway.TestGatewayProvider"
+    settings.PAYMENT_PROVIDERS = ["test_gateway"]
     settings.PAYMENTS_WEBHOOK_TRANSPORT = "in_process"
     settings.PAYMENTS_TEST_MODE = True
     settings.PAYMENTS_WEBHOOK_MAX_ATTEMPTS = 4

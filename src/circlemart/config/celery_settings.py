@@ -43,6 +43,7 @@ beat_schedule = {
         "task": "payments.resubmit_stuck_refunds",
         "schedule": float(settings.PAYMENTS_REFUND_RETRY_SECONDS),
     },
+    "payments-reconcile": {"task": "payments.reconcile", "schedule": 300.0},
     "payments-gateway-sweep": {
         "task": "payments.gateway_sweep",
         "schedule": float(settings.PAYMENTS_GATEWAY_SWEEP_SECONDS),

@@ -318,12 +318,14 @@ CART_MAX_LINES = env_int("CART_MAX_LINES", 100)
 # --- orders settings end ---
 
 # --- Payments -------------------------------------------------------------------------------
-# Dotted path of a payments.providers.base.PaymentProvider; the built-in test gateway by default.
-PAYMENT_PROVIDER = env_str(
-    "PAYMENT_PROVIDER", "circlemart.payments.providers.test_gateway.TestGatewayProvider"
-)
-# Test controls (gateway behaviour API, simulated pay/fail through the API); never in production.
-PAYMENTS_TEST_MODE = env_bool("PAYMENTS_TEST_MODE", DEBUG)
+# Test controls and the built-in test gateway (no money moves): only when explicitly on, and
+# `check --deploy` refuses a production configuration that has them.
+PAYMENTS_TEST_MODE = env_bool("PAYMENTS_TEST_MODE", False)
+# The providers buyers may pay with, in the order offered (names or dotted paths of
+# payments.providers.base.PaymentProvider classes): test_gateway, alipay, wechatpay, stripe.
+PAYMENT_PROVIDERS = env_list("PAYMENT_PROVIDERS", ["test_gateway"] if PAYMENTS_TEST_MODE else [])
+# Payments and refunds still pending this long are asked about (lost notifications).
+PAYMENTS_RECONCILE_AFTER_SECONDS = env_int("PAYMENTS_RECONCILE_AFTER_SECONDS", 900)
 # How the test gateway delivers its webhooks: "http" (a real POST to SITE_URL), "in_process"
 # (through django.test.Client, for tests) or the dotted path of a WebhookTransport class.
 PAYMENTS_WEBHOOK_TRANSPORT = env_str("PAYMENTS_WEBHOOK_TRANSPORT", "http")

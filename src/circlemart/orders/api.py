@@ -23,6 +23,7 @@ from circlemart.orders.schemas import (
     CheckoutIn,
     OrderOut,
     OrderPageOut,
+    PaymentStartIn,
     PaymentStartOut,
     QuoteIn,
     QuoteOut,
@@ -111,13 +112,19 @@ def order_detail(request: HttpRequest, number: str) -> Any:
 
 
 @router.post("/{number}/pay", response=PaymentStartOut, summary="Start paying; go to redirect_url")
-def pay(request: HttpRequest, number: str) -> dict[str, Any]:
+def pay(request: HttpRequest, number: str, payload: PaymentStartIn | None = None) -> dict[str, Any]:
     payment = services.order_pay(
-        buyer_id=signed_in_id(request), number=number, return_url=f"/orders/{number}/"
+        buyer_id=signed_in_id(request),
+        number=number,
+        return_url=f"/orders/{number}/",
+        site_url=request.build_absolute_uri("/").rstrip("/"),
+        provider=payload.provider if payload is not None else "",
     )
     return {
         "payment_id": payment.id,
-        "redirect_url": payment.redirect_url,
+        "provider": payment.provider,
+        "redirect_url": payment.redirect_url if not payment.qr_code else "",
+        "qr_code": payment.qr_code,
         "status": payment.status,
     }
 

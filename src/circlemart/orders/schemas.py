@@ -130,9 +130,19 @@ class OrderPageOut(Schema):
     next_cursor: str | None
 
 
+class PaymentStartIn(Schema):
+    provider: str = Field(
+        "",
+        max_length=40,
+        description='A name from GET /payments/methods ("" for the first one offered).',
+    )
+
+
 class PaymentStartOut(Schema):
     payment_id: int
-    redirect_url: str
+    provider: str
+    redirect_url: str = Field(description="Where the buyer pays (absent for QR payments).")
+    qr_code: str = Field(description="What the buyer scans with the provider's app, if any.")
     status: str
 
 

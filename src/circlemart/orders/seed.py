@@ -96,12 +96,19 @@ def seed_shipping_rules() -> int:
 @contextmanager
 def payments_in_process() -> Iterator[None]:
     """Run what a worker would, here and now: Celery tasks inline (webhook deliveries, refund
-    settlement, outbox relays) and webhooks posted through the app without a socket."""
+    settlement, outbox relays) and webhooks posted through the app without a socket.
+
+    Demo orders are paid through the built-in test gateway whatever the shop's providers
+    are, for the length of the seeding only (nothing of it is reachable from the web)."""
     conf = current_app.conf
     was_eager = conf.task_always_eager
     conf.task_always_eager = True
     try:
-        with override_settings(PAYMENTS_WEBHOOK_TRANSPORT="in_process"):
+        with override_settings(
+            PAYMENTS_WEBHOOK_TRANSPORT="in_process",
+            PAYMENTS_TEST_MODE=True,
+            PAYMENT_PROVIDERS=[gateway.PROVIDER_NAME],
+        ):
             yield
     finally:
         conf.task_always_eager = was_eager
@@ -131,7 +138,11 @@ def demo_pay(*, number: str, buyer_id: int) -> bool | None:
     """Pay a demo order through the test gateway's hosted page, as its buyer would (inside
     payments_in_process). None when the shop pays through another provider (left unpaid)."""
     payment = step(
-        services.order_pay, buyer_id=buyer_id, number=number, return_url=f"/orders/{number}/"
+        services.order_pay,
+        buyer_id=buyer_id,
+        number=number,
+        return_url=f"/orders/{number}/",
+        provider=gateway.PROVIDER_NAME,
     )
     if payment.provider != gateway.PROVIDER_NAME:
         logger.warning("demo orders are paid only through the test gateway; left unpaid")

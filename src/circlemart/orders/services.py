@@ -274,8 +274,13 @@ def _adjustment_row(adjustment: Any) -> dict[str, Any]:
     }
 
 
-def order_pay(*, buyer_id: int, number: str, return_url: str) -> PaymentView:
-    """Start (or resume) paying an order at the provider; the shopper goes to redirect_url."""
+def order_pay(
+    *, buyer_id: int, number: str, return_url: str, site_url: str = "", provider: str = ""
+) -> PaymentView:
+    """Start (or resume) paying an order at the provider the buyer chose ("" for the first
+    one offered); the shopper goes to redirect_url. `site_url` is this shop's origin as the
+    buyer reached it ("" for SITE_URL): the provider sends the buyer and its notifications
+    back there."""
     order = _buyer_order(buyer_id=buyer_id, number=number)
     if order.status != S.PENDING_PAYMENT:
         raise Conflict(_("This order is not awaiting payment."), code="not_payable", field="number")
@@ -290,6 +295,8 @@ def order_pay(*, buyer_id: int, number: str, return_url: str) -> PaymentView:
         currency=order.currency,
         return_url=return_url,
         idempotency_key=f"order:{number}",
+        site_url=site_url,
+        provider=provider,
     )
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -23,6 +24,7 @@ from circlemart.orders import aftersales, selectors, services
 from circlemart.orders.contracts import OrderStatus
 from circlemart.orders.machine import label as status_label
 from circlemart.orders.models import AfterSalesRequest
+from circlemart.payments import selectors as payment_selectors
 from circlemart.pricing import selectors as pricing_selectors
 from circlemart.pricing.contracts import QuoteItem
 from circlemart.promotions import selectors as promotion_selectors
@@ -122,19 +124,25 @@ def checkout(request: HttpRequest) -> HttpResponse:
         "note": data.note,
         "checkout_token": source.get("checkout_token") or uuid.uuid4().hex,
         "coupon_choices": coupon_choices,
+        "pay_methods": payment_selectors.payment_methods(settings.DEFAULT_CURRENCY),
     }
     return render(request, "orders/checkout.html", context, status=409 if error and quote else 200)
 
 
 def _start_payment(request: HttpRequest, *, buyer_id: int, number: str) -> HttpResponse:
+    """Off to pay; when the payment cannot start, back to the order with the reason shown."""
     try:
         payment = services.order_pay(
-            buyer_id=buyer_id, number=number, return_url=f"/orders/{number}/"
+            buyer_id=buyer_id,
+            number=number,
+            return_url=f"/orders/{number}/",
+            site_url=request.build_absolute_uri("/").rstrip("/"),
+            provider=request.POST.get("provider", ""),
         )
     except DomainError as refusal:
         messages.error(request, str(refusal.message))
         return redirect("orders:detail", number=number)
-    return redirect(payment.redirect_url)
+    return redirect(payment_selectors.buyer_pay_path(payment))
 
 
 @login_required
@@ -169,6 +177,7 @@ def order_detail(request: HttpRequest, number: str) -> HttpResponse:
     order = _own_order(request, number)
     context = {
         "order": order,
+        "pay_methods": payment_selectors.payment_methods(order.currency),
         "status_label": status_label(order.status),
         "labels": {t.to_status: status_label(t.to_status) for t in order.transitions},
     }

@@ -23,6 +23,7 @@ from circlemart.payments.schemas import (
     GatewayBehaviourIn,
     GatewayBehaviourOut,
     GatewayCompleteIn,
+    PaymentMethodOut,
     PaymentOut,
 )
 
@@ -57,6 +58,17 @@ def _behaviour_out(charge: GatewayCharge) -> dict[str, Any]:
         "duplicate_webhooks": charge.duplicate_webhooks,
         "out_of_order": charge.out_of_order,
     }
+
+
+@router.get(
+    "/methods",
+    response=list[PaymentMethodOut],
+    auth=None,
+    summary="The payment methods a buyer may choose from (first one preselected)",
+)
+def payment_methods(request: HttpRequest, currency: str = "CNY") -> list[dict[str, str]]:
+    code = currency.upper()[:3]
+    return [dataclasses.asdict(method) for method in selectors.payment_methods(code)]
 
 
 @router.get("/{int:payment_id}", response=PaymentOut, summary="One of my payments")

@@ -8,4 +8,9 @@ class PaymentsConfig(AppConfig):
     verbose_name = _("Payments")
 
     def ready(self) -> None:
+        from django.test.signals import setting_changed
+
         from circlemart.payments import checks, events, tasks  # noqa: F401  (registers)
+        from circlemart.payments.providers import forget_loaded_providers
+
+        setting_changed.connect(forget_loaded_providers, dispatch_uid="payments.providers")

@@ -28,9 +28,10 @@ class PaymentView:
     currency: str
     status: PaymentStatus
     provider: str
-    redirect_url: str  # where the buyer goes to pay (the provider's hosted page)
+    redirect_url: str  # where the buyer goes to pay (the provider's page, or the shop's QR page)
     refunded_amount: int = 0  # reserved by pending refunds plus refunded by succeeded ones
     is_late_capture: bool = False  # captured after it was cancelled or failed: refund it
+    qr_code: str = ""  # scanned with the provider's app (WeChat Pay Native); "" otherwise
 
 
 @dataclass(frozen=True)

@@ -62,8 +62,8 @@ class DeliveryOutcome:
 
 
 def pay_page_url(charge: GatewayCharge) -> str:
-    path = reverse("payments:test-gateway-pay", args=[charge.token])
-    return settings.SITE_URL.rstrip("/") + path
+    """A path on this site: right whatever host and port the buyer reached the shop by."""
+    return reverse("payments:test-gateway-pay", args=[charge.token])
 
 
 def charge_create(
@@ -100,6 +100,10 @@ def charge_get(*, charge_id: str) -> GatewayCharge:
     if charge is None:
         raise NotFound(_("No such charge."), code="no_such_charge")
     return charge
+
+
+def refund_get(*, refund_id: str) -> GatewayRefund | None:
+    return GatewayRefund.objects.select_related("charge").filter(refund_id=refund_id).first()
 
 
 def charge_by_token(*, token: str) -> GatewayCharge:

@@ -17,6 +17,7 @@ class PaymentOut(Schema):
     redirect_url: str
     refunded_amount: int
     is_late_capture: bool
+    qr_code: str
 
 
 class GatewayBehaviourIn(Schema):
@@ -43,3 +44,8 @@ class GatewayCompleteIn(Schema):
     """Test mode only: act as the buyer on the hosted page."""
 
     outcome: Literal["pay", "fail"]
+
+
+class PaymentMethodOut(Schema):
+    name: str = Field(description='What to send as "provider" when paying.')
+    label: str

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db.models import F, Sum
 
+from circlemart.payments import links
 from circlemart.payments.contracts import PaymentStatus, PaymentView, RefundStatus, RefundView
 from circlemart.payments.models import Payment, Refund
+from circlemart.payments.providers import provider_label, providers_for_currency
 
 
 def payment_view(payment: Payment) -> PaymentView:
@@ -19,6 +23,7 @@ def payment_view(payment: Payment) -> PaymentView:
         redirect_url=payment.redirect_url,
         refunded_amount=payment.refunded_amount,
         is_late_capture=payment.is_late_capture,
+        qr_code=payment.qr_code,
     )
 
 
@@ -84,6 +89,36 @@ def payment_by_id(payment_id: int, buyer_id: int) -> PaymentView | None:
     """The payment when it belongs to this buyer; None otherwise (someone else's is unknown)."""
     payment = Payment.objects.filter(pk=payment_id, buyer_id=buyer_id).first()
     return payment_view(payment) if payment is not None else None
+
+
+@dataclass(frozen=True)
+class PaymentMethod:
+    name: str
+    label: str
+
+
+def payment_methods(currency: str) -> list[PaymentMethod]:
+    """The providers a buyer may pay `currency` with, in the order offered (first preselected);
+    a provider whose configuration is broken is left out (the start-up check reports it)."""
+    return [
+        PaymentMethod(name=provider.name, label=provider_label(provider.name))
+        for provider in providers_for_currency(currency)
+    ]
+
+
+def payment_view_by_id(payment_id: int) -> PaymentView | None:
+    """Any payment by id: only for callers that checked the buyer's right to it (a signed
+    link, or ownership)."""
+    payment = Payment.objects.filter(pk=payment_id).first()
+    return payment_view(payment) if payment is not None else None
+
+
+def buyer_pay_path(payment: PaymentView) -> str:
+    """Where on this site to send a buyer who pressed Pay: the payment's own page when it is
+    on this site (QR code, test gateway), else the page that hands over to the provider."""
+    if payment.redirect_url.startswith("/") and not payment.redirect_url.startswith("//"):
+        return payment.redirect_url
+    return links.leave_path(payment.id)
 
 
 def payment_return_url(payment_id: int) -> str | None:

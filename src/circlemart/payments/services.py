@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
@@ -32,13 +33,15 @@ from circlemart.payments.events import (
     RefundSucceeded,
 )
 from circlemart.payments.models import Payment, Refund, WebhookReceipt
-from circlemart.payments.providers import payment_provider, provider_named
+from circlemart.payments.providers import provider_named, providers_for_currency
 from circlemart.payments.providers.base import (
     PaymentProvider,
     ProviderPaymentStatus,
+    ProviderRefund,
     ProviderRefundStatus,
     ProviderUnavailable,
     RefundRejected,
+    WebhookAck,
     WebhookEvent,
     WebhookEventType,
 )
@@ -148,19 +151,23 @@ def _live_payment_or_new(
     return payment
 
 
-def _open_at_provider(payment: Payment, provider: PaymentProvider) -> Payment:
+def _open_at_provider(payment: Payment, provider: PaymentProvider, *, site_url: str) -> Payment:
     """Create the payment at the provider; a retry reuses the same provider idempotency key."""
     created = provider.create_payment(
         reference=str(payment.pk),
         description=f"Circlemart {payment.order_number}",
         amount=payment.amount,
         currency=payment.currency,
-        return_url=links.provider_return_url(payment.pk),
+        return_url=links.provider_return_url(payment.pk, site_url=site_url),
+        notify_url=links.notify_url(provider.name, site_url=site_url),
         idempotency_key=f"circlemart-payment-{payment.pk}",
     )
+    # A QR code is shown on the shop's own page, which waits for the payment to land.
+    redirect_url = created.redirect_url or links.qr_page_path(payment.pk)
     Payment.objects.filter(pk=payment.pk, provider_payment_id="").update(
         provider_payment_id=created.provider_payment_id,
-        redirect_url=created.redirect_url,
+        redirect_url=redirect_url,
+        qr_code=created.qr_code,
         updated_at=clock.now(),
     )
     payment.refresh_from_db()
@@ -171,6 +178,37 @@ def _open_at_provider(payment: Payment, provider: PaymentProvider) -> Payment:
     return payment
 
 
+def _chosen_provider(name: str, currency: str) -> PaymentProvider:
+    offered = providers_for_currency(currency)
+    if not offered:
+        raise Conflict(
+            _("Online payment is not available right now. Please try again later."),
+            code=errors.NO_PAYMENT_PROVIDER,
+            field="provider",
+        )
+    if not name:
+        return offered[0]
+    for provider in offered:
+        if provider.name == name:
+            return provider
+    raise ValidationFailed(
+        _("This payment method is not available for this order."),
+        code=errors.UNKNOWN_PROVIDER,
+        field="provider",
+    )
+
+
+def _withdraw_for_switch(payment: Payment) -> None:
+    """The buyer chose another provider for an order whose payment is still open elsewhere."""
+    now = clock.now()
+    with transaction.atomic():
+        withdrawn = Payment.objects.filter(pk=payment.pk, status=PaymentStatus.CREATED).update(
+            status=PaymentStatus.CANCELLED, closed_at=now, updated_at=now
+        )
+    if withdrawn and payment.provider_payment_id:
+        _cancel_at_provider(payment)
+
+
 def payment_start(
     *,
     order_number: str,
@@ -179,12 +217,19 @@ def payment_start(
     currency: str,
     return_url: str,
     idempotency_key: str,
+    site_url: str = "",
+    provider: str = "",
 ) -> PaymentView:
     """The order's live payment (created or captured) when it has one, else a new payment at
-    the provider. `redirect_url` of the answer is the provider's pay page.
+    the chosen provider (the first enabled one for the currency when `provider` is "").
+    `redirect_url` of the answer is where the buyer pays: the provider's page, or the shop's
+    page showing the provider's QR code. `site_url` is this site's origin as the buyer
+    reached it ("https://shop.example.com"; "" for SITE_URL): the provider sends the buyer
+    and its notifications there.
 
     At most one live payment exists per order (a partial unique constraint), so concurrent
-    starts share one charge; a failed or cancelled payment does not block a new one.
+    starts share one charge; a failed or cancelled payment does not block a new one, and an
+    unpaid payment at another provider is withdrawn when the buyer switches.
     """
     order_number = _check_text(
         order_number, field="order_number", max_length=MAX_ORDER_NUMBER_LENGTH
@@ -195,18 +240,26 @@ def payment_start(
     check_amount(amount)
     currency = check_currency(currency)
     check_return_url(return_url)
-    provider = payment_provider()
-    payment = _live_payment_or_new(
-        order_number=order_number,
-        buyer_id=buyer_id,
-        amount=amount,
-        currency=currency,
-        return_url=return_url,
-        idempotency_key=idempotency_key,
-        provider_name=provider.name,
-    )
+    chosen = _chosen_provider(provider, currency)
+    for _attempt in range(3):
+        payment = _live_payment_or_new(
+            order_number=order_number,
+            buyer_id=buyer_id,
+            amount=amount,
+            currency=currency,
+            return_url=return_url,
+            idempotency_key=idempotency_key,
+            provider_name=chosen.name,
+        )
+        if not provider or payment.provider == chosen.name:
+            break
+        if payment.status != PaymentStatus.CREATED:
+            break  # captured already: nothing to switch
+        _withdraw_for_switch(payment)
     if payment.status == PaymentStatus.CREATED and not payment.provider_payment_id:
-        payment = _open_at_provider(payment, provider_named(payment.provider))
+        payment = _open_at_provider(
+            payment, provider_named(payment.provider), site_url=site_url or settings.SITE_URL
+        )
     return payment_view(payment)
 
 
@@ -355,6 +408,22 @@ def _stored_payload(body: bytes) -> dict[str, Any]:
     except ValueError:
         return {}
     return payload if isinstance(payload, dict) else {"body": payload}
+
+
+def payment_answer_webhook(*, provider: str, headers: Mapping[str, str], body: bytes) -> WebhookAck:
+    """Apply a provider notification (payment_handle_webhook) and give the answer that
+    provider expects: its success acknowledgement, or an error that makes it retry later
+    (unknown payment) or stop (forged or malformed). An unknown provider is a plain 404."""
+    provider_impl = provider_named(provider)
+    try:
+        payment_handle_webhook(provider=provider, headers=headers, body=body)
+    except DomainError as exc:
+        logger.warning(
+            "payment webhook refused",
+            extra={"provider": provider, "code": exc.code, "status": exc.status},
+        )
+        return provider_impl.acknowledge_webhook(error=exc)
+    return provider_impl.acknowledge_webhook(error=None)
 
 
 def payment_handle_webhook(*, provider: str, headers: Mapping[str, str], body: bytes) -> None:
@@ -508,6 +577,7 @@ def _submit_refund(refund_id: int) -> Refund:
             currency=refund.currency,
             reason=refund.reason,
             reference=str(refund.pk),
+            notify_url=links.notify_url(refund.payment.provider, site_url=settings.SITE_URL),
             idempotency_key=f"circlemart-refund-{refund.pk}",
         )
     except RefundRejected as exc:
@@ -524,10 +594,7 @@ def _submit_refund(refund_id: int) -> Refund:
         Refund.objects.filter(pk=refund.pk, provider_refund_id="").update(
             provider_refund_id=result.provider_refund_id, updated_at=clock.now()
         )
-        if result.status == ProviderRefundStatus.SUCCEEDED:
-            _refund_succeed(refund.pk)
-        elif result.status == ProviderRefundStatus.FAILED:
-            _refund_fail(refund.pk, reason="refused by the provider")
+        _apply_provider_refund(refund.pk, result)
     refund.refresh_from_db()
     return refund
 
@@ -591,6 +658,63 @@ def refunds_resubmit_stuck(*, older_than: timedelta, limit: int = 100) -> int:
             continue
         acknowledged += bool(refund.provider_refund_id) or refund.status != RefundStatus.PENDING
     return acknowledged
+
+
+# --- Reconciling ------------------------------------------------------------------------------
+
+
+def _reconcile_payment(payment: Payment) -> str:
+    provider = provider_named(payment.provider)
+    status = provider.fetch_status(provider_payment_id=payment.provider_payment_id)
+    if status == ProviderPaymentStatus.PENDING:
+        return "pending"
+    with transaction.atomic():
+        return _apply_provider_status(payment.pk, status, reason=f"provider says {status.value}")
+
+
+def _apply_provider_refund(refund_id: int, result: ProviderRefund) -> str:
+    with transaction.atomic():
+        if result.status == ProviderRefundStatus.SUCCEEDED:
+            return "refund_succeeded" if _refund_succeed(refund_id) else "refund_unchanged"
+        if result.status == ProviderRefundStatus.FAILED:
+            failed = _refund_fail(refund_id, reason="refused by the provider")
+            return "refund_failed" if failed else "refund_unchanged"
+    return "pending"
+
+
+def _reconcile_refund(refund: Refund) -> str:
+    provider = provider_named(refund.payment.provider)
+    result = provider.fetch_refund(
+        provider_payment_id=refund.payment.provider_payment_id,
+        provider_refund_id=refund.provider_refund_id,
+        reference=str(refund.pk),
+    )
+    return _apply_provider_refund(refund.pk, result)
+
+
+def payments_reconcile(*, older_than: timedelta, limit: int = 200) -> dict[str, int]:
+    """Ask the providers about payments and acknowledged refunds still pending after
+    `older_than` (their notification was lost, or never sent), and apply the answers. Returns
+    how many moved, by outcome. A provider that does not answer is asked again next time."""
+    cutoff = clock.now() - older_than
+    outcomes: dict[str, int] = {}
+    payments = Payment.objects.filter(status=PaymentStatus.CREATED, created_at__lt=cutoff).exclude(
+        provider_payment_id=""
+    )
+    refunds = (
+        Refund.objects.filter(status=RefundStatus.PENDING, created_at__lt=cutoff)
+        .exclude(provider_refund_id="")
+        .select_related("payment")
+    )
+    work: list[tuple[Any, Any]] = [(_reconcile_payment, row) for row in payments[:limit]]
+    work += [(_reconcile_refund, row) for row in refunds[:limit]]
+    for reconcile, row in work:
+        try:
+            outcome = reconcile(row)
+        except (ProviderUnavailable, NotFound):
+            outcome = "unanswered"
+        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    return outcomes
 
 
 # --- Cancelling -------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """Celery entry points of payments: the test gateway's webhook deliveries and refund
-settlement (its side), and the sweep that resubmits refunds the provider never acknowledged."""
+settlement (its side), the sweep that resubmits refunds the provider never acknowledged, and
+the reconciliation that asks providers about payments and refunds still pending."""
 
 from __future__ import annotations
 
@@ -37,9 +38,17 @@ def resubmit_stuck_refunds() -> int:
     return services.refunds_resubmit_stuck(older_than=older_than)
 
 
+@shared_task(name="payments.reconcile", ignore_result=True, soft_time_limit=240, time_limit=280)
+def reconcile() -> dict[str, int]:
+    older_than = timedelta(seconds=settings.PAYMENTS_RECONCILE_AFTER_SECONDS)
+    return services.payments_reconcile(older_than=older_than)
+
+
 @shared_task(name="payments.gateway_sweep", ignore_result=True, soft_time_limit=240, time_limit=280)
 def gateway_sweep() -> tuple[int, int]:
     """The test gateway settles and resends what a lost task left behind."""
+    if not settings.PAYMENTS_TEST_MODE:
+        return (0, 0)
     return gateway.sweep_pending(
         older_than=timedelta(seconds=settings.PAYMENTS_GATEWAY_SWEEP_SECONDS)
     )

@@ -1,9 +1,10 @@
 """The payment provider port: what the app needs from any provider (a typing.Protocol).
 
-A provider is chosen by the PAYMENT_PROVIDER setting (a dotted path) and checked at start-up
-(payments.checks). Calls may go over the network: implementations time out within seconds and
-raise ProviderUnavailable for anything worth retrying, or a refusal (RefundRejected) for answers
-that will not change.
+The enabled providers are listed by the PAYMENT_PROVIDERS setting (names such as "alipay" or
+dotted paths) and checked at start-up (payments.checks); the buyer picks one per payment.
+Calls may go over the network: implementations time out within seconds and raise
+ProviderUnavailable for anything worth retrying, or a refusal (RefundRejected) for answers that
+will not change.
 """
 
 from __future__ import annotations
@@ -45,7 +46,20 @@ class WebhookEventType(StrEnum):
 @dataclass(frozen=True)
 class CreatedPayment:
     provider_payment_id: str
-    redirect_url: str  # the provider's hosted pay page
+    # The provider's hosted pay page (Alipay page pay, Stripe Checkout, the test gateway) …
+    redirect_url: str = ""
+    # … or what the buyer scans with the provider's app (WeChat Pay Native `code_url`): the
+    # shop then shows it as a QR code on its own page and waits for the notification.
+    qr_code: str = ""
+
+
+@dataclass(frozen=True)
+class WebhookAck:
+    """What the provider must be answered so it stops (or keeps) retrying a notification."""
+
+    status: int
+    body: bytes = b""
+    content_type: str = "application/json"
 
 
 @dataclass(frozen=True)
@@ -104,9 +118,13 @@ class PaymentProvider(Protocol):
         amount: int,
         currency: str,
         return_url: str,
+        notify_url: str,
         idempotency_key: str,
     ) -> CreatedPayment:
-        """Open a payment the buyer completes on the provider's page; idempotent by key."""
+        """Open a payment the buyer completes on the provider's page (or by scanning its QR
+        code); idempotent by key. `reference` is ours (at most 64 ASCII characters), echoed
+        back in notifications; `return_url` is where the buyer comes back to, `notify_url`
+        where the provider posts its notifications."""
 
     def fetch_status(self, *, provider_payment_id: str) -> ProviderPaymentStatus:
         """The provider's current word on a payment (used on the buyer's return path)."""
@@ -123,10 +141,24 @@ class PaymentProvider(Protocol):
         currency: str,
         reason: str,
         reference: str,
+        notify_url: str,
         idempotency_key: str,
     ) -> ProviderRefund:
         """Refund part or all of a captured payment; idempotent by key. Usually PENDING: the
         outcome arrives later as a refund.succeeded / refund.failed webhook."""
 
+    def fetch_refund(
+        self, *, provider_payment_id: str, provider_refund_id: str, reference: str
+    ) -> ProviderRefund:
+        """The provider's current word on a refund (reconciling refunds whose notification
+        never came). `reference` is what `refund` was given."""
+
     def verify_webhook(self, *, headers: Mapping[str, str], body: bytes) -> WebhookEvent:
         """Check the signature (over timestamp and body) and its age; raise WebhookRejected."""
+
+    def acknowledge_webhook(self, *, error: DomainError | None) -> WebhookAck:
+        """The answer the provider expects: success when `error` is None, otherwise one that
+        makes it retry (or give up, for a forged or malformed notification)."""
+
+    def supports_currency(self, currency: str) -> bool:
+        """Whether this provider can take payments in `currency` (ISO 4217)."""

@@ -1,7 +1,8 @@
 """The app's adapter for the built-in test gateway (implements PaymentProvider).
 
-A real provider adapter would make HTTPS calls here; the test gateway's API is in-process
-(payments.gateway), but its webhooks do travel over HTTP, signed, asynchronously.
+The test gateway's API is in-process (payments.gateway), but its webhooks do travel over
+HTTP, signed, asynchronously. No money moves, so it refuses to exist unless PAYMENTS_TEST_MODE
+is explicitly on (and `check --deploy` refuses production configurations that turn it on).
 """
 
 from __future__ import annotations
@@ -12,10 +13,12 @@ from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.http import JsonResponse
 from django.utils.translation import gettext as _
 
 from circlemart.core import clock
-from circlemart.core.errors import NotFound
+from circlemart.core.errors import DomainError, NotFound
 from circlemart.payments import gateway, webhook_signing
 from circlemart.payments.models import GatewayCharge
 from circlemart.payments.providers.base import (
@@ -27,6 +30,7 @@ from circlemart.payments.providers.base import (
     ProviderRefundStatus,
     ProviderUnavailable,
     RefundRejected,
+    WebhookAck,
     WebhookEvent,
     WebhookEventType,
     WebhookRejected,
@@ -47,8 +51,23 @@ def _charge(charge_id: str) -> GatewayCharge:
         raise ProviderUnavailable(_("The payment provider does not know this payment.")) from exc
 
 
+def _require_test_mode() -> None:
+    if not settings.PAYMENTS_TEST_MODE:
+        raise ImproperlyConfigured(
+            "The test gateway takes orders without money: set PAYMENTS_TEST_MODE=1 to use it "
+            "(never in production), or remove test_gateway from PAYMENT_PROVIDERS."
+        )
+
+
 class TestGatewayProvider:
     name: ClassVar[str] = gateway.PROVIDER_NAME
+    __test__ = False  # not a pytest test class, whatever its name says
+
+    def __init__(self) -> None:
+        _require_test_mode()
+
+    def supports_currency(self, currency: str) -> bool:
+        return True
 
     def create_payment(
         self,
@@ -58,8 +77,12 @@ class TestGatewayProvider:
         amount: int,
         currency: str,
         return_url: str,
+        notify_url: str,
         idempotency_key: str,
     ) -> CreatedPayment:
+        # The gateway posts its webhooks to SITE_URL at delivery time (it lives beside the
+        # app, whose serve command sets SITE_URL from its own address), not to notify_url.
+        _require_test_mode()
         charge = gateway.charge_create(
             merchant_reference=reference,
             description=description,
@@ -88,6 +111,7 @@ class TestGatewayProvider:
         currency: str,
         reason: str,
         reference: str,
+        notify_url: str,
         idempotency_key: str,
     ) -> ProviderRefund:
         if _charge(provider_payment_id).currency != currency:
@@ -106,6 +130,21 @@ class TestGatewayProvider:
             provider_refund_id=refund.refund_id, status=ProviderRefundStatus(refund.status)
         )
 
+    def fetch_refund(
+        self, *, provider_payment_id: str, provider_refund_id: str, reference: str
+    ) -> ProviderRefund:
+        refund = gateway.refund_get(refund_id=provider_refund_id)
+        if refund is None or refund.charge.charge_id != provider_payment_id:
+            raise ProviderUnavailable(_("The payment provider does not know this refund."))
+        return ProviderRefund(
+            provider_refund_id=refund.refund_id, status=ProviderRefundStatus(refund.status)
+        )
+
+    def acknowledge_webhook(self, *, error: DomainError | None) -> WebhookAck:
+        if error is None:
+            return _json_ack(200, {"received": True})
+        return _json_ack(error.status, {"error": error.as_dict()})
+
     def verify_webhook(self, *, headers: Mapping[str, str], body: bytes) -> WebhookEvent:
         lowered = {name.lower(): value for name, value in headers.items()}
         parsed = webhook_signing.parse_signature_header(
@@ -122,6 +161,10 @@ class TestGatewayProvider:
         ):
             raise WebhookRejected(BAD_SIGNATURE, code="bad_signature", field="signature")
         return _event_from_body(body)
+
+
+def _json_ack(status: int, payload: dict[str, Any]) -> WebhookAck:
+    return WebhookAck(status=status, body=JsonResponse(payload).content)
 
 
 def _event_from_body(body: bytes) -> WebhookEvent:
