@@ -338,6 +338,51 @@ PAYMENTS_TEST_GATEWAY_WEBHOOK_SECRET = env_str(
 PAYMENTS_REFUND_RETRY_SECONDS = env_int("PAYMENTS_REFUND_RETRY_SECONDS", 300)
 # The test gateway settles refunds and resends webhooks left pending this long (lost tasks).
 PAYMENTS_GATEWAY_SWEEP_SECONDS = env_int("PAYMENTS_GATEWAY_SWEEP_SECONDS", 30)
+# --- WeChat Pay ---
+# APIv3, Native (QR) pay (docs/configuration.md "Payment providers — WeChat Pay"). Keys are PEM
+# text inline, or the path of a file holding it (*_FILE). Verifying WeChat's signatures takes
+# the "WeChat Pay public key" (+ its id) or platform certificates (a directory, else downloaded).
+WECHATPAY_MCHID = env_str("WECHATPAY_MCHID")
+WECHATPAY_APPID = env_str("WECHATPAY_APPID")
+WECHATPAY_MERCHANT_PRIVATE_KEY = env_str("WECHATPAY_MERCHANT_PRIVATE_KEY")  # apiclient_key.pem
+WECHATPAY_MERCHANT_PRIVATE_KEY_FILE = env_str("WECHATPAY_MERCHANT_PRIVATE_KEY_FILE")
+WECHATPAY_MERCHANT_CERT_SERIAL = env_str("WECHATPAY_MERCHANT_CERT_SERIAL")
+WECHATPAY_APIV3_KEY = env_str("WECHATPAY_APIV3_KEY")
+WECHATPAY_PLATFORM_PUBLIC_KEY = env_str("WECHATPAY_PLATFORM_PUBLIC_KEY")
+WECHATPAY_PLATFORM_PUBLIC_KEY_FILE = env_str("WECHATPAY_PLATFORM_PUBLIC_KEY_FILE")
+WECHATPAY_PLATFORM_PUBLIC_KEY_ID = env_str("WECHATPAY_PLATFORM_PUBLIC_KEY_ID")
+WECHATPAY_PLATFORM_CERT_DIR = env_str("WECHATPAY_PLATFORM_CERT_DIR")
+WECHATPAY_API_BASE = env_str("WECHATPAY_API_BASE", "https://api.mch.weixin.qq.com")
+WECHATPAY_TRADE_PREFIX = env_str("WECHATPAY_TRADE_PREFIX", "CM")  # out_trade_no prefix
+WECHATPAY_TIMEOUT_SECONDS = env_int("WECHATPAY_TIMEOUT_SECONDS", 10)
+# --- Stripe ---
+# Cards through Stripe Checkout (docs/configuration.md, "Payment providers — Stripe"). Keys
+# inline or as the path of a file holding them (*_FILE); sk_test_… keys use Stripe's test mode.
+STRIPE_SECRET_KEY = env_str("STRIPE_SECRET_KEY")
+STRIPE_SECRET_KEY_FILE = env_str("STRIPE_SECRET_KEY_FILE")
+# Signing secret (whsec_…) of the endpoint <site>/payments/webhooks/stripe/.
+STRIPE_WEBHOOK_SECRET = env_str("STRIPE_WEBHOOK_SECRET")
+STRIPE_WEBHOOK_SECRET_FILE = env_str("STRIPE_WEBHOOK_SECRET_FILE")
+STRIPE_API_BASE = env_str("STRIPE_API_BASE", "https://api.stripe.com")
+STRIPE_CURRENCIES = env_list(
+    "STRIPE_CURRENCIES", ["CNY", "USD", "EUR", "GBP", "HKD", "JPY", "SGD", "AUD", "CAD"]
+)
+STRIPE_CONNECT_TIMEOUT_SECONDS = env_int("STRIPE_CONNECT_TIMEOUT_SECONDS", 3)
+STRIPE_TIMEOUT_SECONDS = env_int("STRIPE_TIMEOUT_SECONDS", 10)
+STRIPE_MAX_NETWORK_RETRIES = env_int("STRIPE_MAX_NETWORK_RETRIES", 1)
+# --- Alipay ---
+# OpenAPI v2 gateway, RSA2 keys (docs/configuration.md "Payment providers — Alipay"). Keys are
+# PEM text (or Alipay's bare base64) inline, or the path of a file holding it (*_FILE).
+ALIPAY_APP_ID = env_str("ALIPAY_APP_ID")
+ALIPAY_APP_PRIVATE_KEY = env_str("ALIPAY_APP_PRIVATE_KEY")
+ALIPAY_APP_PRIVATE_KEY_FILE = env_str("ALIPAY_APP_PRIVATE_KEY_FILE")
+ALIPAY_PUBLIC_KEY = env_str("ALIPAY_PUBLIC_KEY")  # Alipay's public key, not the app's
+ALIPAY_PUBLIC_KEY_FILE = env_str("ALIPAY_PUBLIC_KEY_FILE")
+ALIPAY_SANDBOX = env_bool("ALIPAY_SANDBOX", False)
+ALIPAY_GATEWAY_URL = env_str("ALIPAY_GATEWAY_URL")  # overrides the (sandbox) gateway
+ALIPAY_PAY_PRODUCT = env_str("ALIPAY_PAY_PRODUCT", "page")  # page (desktop) | wap (mobile)
+ALIPAY_TRADE_PREFIX = env_str("ALIPAY_TRADE_PREFIX")  # out_trade_no = prefix + payment id
+ALIPAY_TIMEOUT_SECONDS = env_int("ALIPAY_TIMEOUT_SECONDS", 10)
 # --- payments settings end ---
 
 # --- Social, moderation, notifications, reviews ---------------------------------------------

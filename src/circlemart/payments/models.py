@@ -30,7 +30,8 @@ class Payment(models.Model):
     provider_payment_id = models.CharField(
         _("provider payment id"), max_length=100, blank=True, default=""
     )
-    redirect_url = models.CharField(_("pay page URL"), max_length=500, blank=True, default="")
+    # Signed provider links are long (an Alipay page-pay URL is ~1,000 characters).
+    redirect_url = models.CharField(_("pay page URL"), max_length=2048, blank=True, default="")
     # What the buyer scans with the provider's app, when it pays by QR code (WeChat Native).
     qr_code = models.CharField(_("QR code content"), max_length=500, blank=True, default="")
     return_url = models.CharField(_("return URL"), max_length=500)

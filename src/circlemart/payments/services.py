@@ -15,6 +15,7 @@ import logging
 from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
+from urllib.parse import parse_qsl
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -403,10 +404,12 @@ def _apply_event(provider_name: str, event: WebhookEvent) -> str:
 
 
 def _stored_payload(body: bytes) -> dict[str, Any]:
+    """The notification as received, for staff: JSON as is, a form (Alipay) as its fields."""
     try:
         payload = json.loads(body)
     except ValueError:
-        return {}
+        fields = parse_qsl(body.decode("utf-8", errors="replace"), keep_blank_values=True)
+        return {name: value for name, value in fields if name not in {"sign", "sign_type"}}
     return payload if isinstance(payload, dict) else {"body": payload}
 
 

@@ -93,7 +93,8 @@ def _amount(amount: int, currency: str) -> str:
 
 def _qr_svg(content: str) -> str:
     buffer = io.BytesIO()
-    segno.make(content, error="m").save(buffer, kind="svg", scale=6, border=2, xmldecl=False)
+    qr = segno.make(content, error="m")
+    qr.save(buffer, kind="svg", border=2, xmldecl=False, omitsize=True, svgclass=None)
     return buffer.getvalue().decode()
 
 
