@@ -81,6 +81,9 @@ def test_deploy_check_is_clean_for_a_production_configuration(tmp_path):
         HTTPS="1",
         ALLOWED_HOSTS="shop.example.com",
         SECRET_KEY="x" * 20 + "production-only-secret-value-0123456789abcdef",
+        PAYMENT_PROVIDERS="stripe",
+        STRIPE_SECRET_KEY="sk_live_" + "0" * 24,
+        STRIPE_WEBHOOK_SECRET="whsec_" + "0" * 32,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout

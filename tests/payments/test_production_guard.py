@@ -100,3 +100,17 @@ def test_in_test_mode_the_pay_page_route_exists():
     assert resolve("/payments/test-gateway/pay/sometoken/").url_name == "test-gateway-pay"
     with pytest.raises(Resolver404):
         resolve("/payments/test-gateway/nothing/")
+
+
+def test_the_deploy_check_warns_about_provider_sandboxes(settings):
+    settings.PAYMENTS_TEST_MODE = False
+    settings.PAYMENT_PROVIDERS = ["stripe", "alipay"]
+    settings.STRIPE_SECRET_KEY = "sk_test_123"
+    settings.ALIPAY_SANDBOX = True
+    sandbox = checks.check_no_test_payments_in_production()
+    settings.STRIPE_SECRET_KEY = "sk_live_123"
+    settings.ALIPAY_SANDBOX = False
+    live = checks.check_no_test_payments_in_production()
+
+    assert [message.id for message in sandbox] == ["payments.W010", "payments.W011"]
+    assert live == []

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from django.apps import AppConfig
@@ -103,5 +104,29 @@ def check_no_test_payments_in_production(
                 hint="Unset PAYMENTS_TEST_MODE in production.",
                 id="payments.E011",
             )
+        )
+    return found + _sandbox_warnings()
+
+
+def _sandbox_warnings() -> list[CheckMessage]:
+    """Real providers pointed at their sandboxes take no real money either."""
+    enabled = set(settings.PAYMENT_PROVIDERS)
+    found: list[CheckMessage] = []
+    stripe_key = str(settings.STRIPE_SECRET_KEY or "")
+    if settings.STRIPE_SECRET_KEY_FILE:
+        try:
+            stripe_key = Path(settings.STRIPE_SECRET_KEY_FILE).read_text().strip()
+        except OSError:
+            stripe_key = ""  # reported by the provider's own check
+    if "stripe" in enabled and stripe_key.startswith(("sk_test_", "rk_test_")):
+        found.append(
+            Warning(
+                "STRIPE_SECRET_KEY is a test-mode key: card payments move no real money.",
+                id="payments.W010",
+            )
+        )
+    if "alipay" in enabled and settings.ALIPAY_SANDBOX:
+        found.append(
+            Warning("ALIPAY_SANDBOX is on: Alipay payments move no real money.", id="payments.W011")
         )
     return found
