@@ -21,7 +21,6 @@ from django.conf import settings
 
 from circlemart.config import celery_settings
 from circlemart.config.celery import app, is_embedded_broker
-from circlemart.config.celery_settings import embedded_broker_options
 
 EMAIL = "worker-test@example.com"
 WELCOME_HANDLER = "circlemart.accounts.handlers.send_welcome_email"
@@ -31,26 +30,12 @@ DEADLINE_SECONDS = 60
 # --- configuration (fast) ----------------------------------------------------------------------
 
 
-def test_embedded_broker_options_create_the_queue_folders(tmp_path):
-    options = embedded_broker_options(tmp_path / "broker")
-
-    assert options == {
-        "data_folder_in": str(tmp_path / "broker" / "queue"),
-        "data_folder_out": str(tmp_path / "broker" / "queue"),
-        "processed_folder": str(tmp_path / "broker" / "processed"),
-        "store_processed": False,
-        "polling_interval": 0.1,
-    }
-    assert (tmp_path / "broker" / "queue").is_dir()
-    assert (tmp_path / "broker" / "processed").is_dir()
-
-
 def test_the_celery_app_follows_the_settings():
     if settings.CELERY_BROKER_URL:
         assert app.conf.broker_url == settings.CELERY_BROKER_URL
         assert not is_embedded_broker()
     else:
-        assert app.conf.broker_url == "filesystem://localhost/"
+        assert app.conf.broker_url == "circlemart-fs://localhost/"  # config/embedded_broker.py
         assert app.conf.broker_transport_options["data_folder_in"] == str(
             settings.CELERY_EMBEDDED_BROKER_DIR / "queue"
         )

@@ -1,6 +1,7 @@
 """The Celery app. With CELERY_BROKER_URL (amqp:// or redis://) it uses that broker; without
-it, an embedded broker: kombu's filesystem transport under the data dir, which the worker that
-`circlemart serve` starts beside the web server consumes. Tasks really run in that worker.
+it, the embedded broker (circlemart.config.embedded_broker: message files under the data dir,
+written atomically, redelivered if a worker dies), which the worker that `circlemart serve`
+starts and restarts beside the web server consumes. Tasks really run in that worker.
 
 Configuration is read lazily (celery_settings) so importing this module never touches Django
 settings; `circlemart.config` imports it so every process sends tasks through this app.

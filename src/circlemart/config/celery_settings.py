@@ -7,17 +7,22 @@ from typing import Any
 
 from django.conf import settings
 
+from circlemart.config import embedded_broker
+
 
 def embedded_broker_options(root: Path) -> dict[str, Any]:
-    queue = root / "queue"
-    processed = root / "processed"
-    queue.mkdir(parents=True, exist_ok=True)
-    processed.mkdir(parents=True, exist_ok=True)
+    """Folders and polling of the embedded broker (circlemart.config.embedded_broker)."""
+    folders = {
+        "data_folder_in": root / "queue",
+        "data_folder_out": root / "queue",
+        "inflight_folder": root / "inflight",
+        "quarantine_folder": root / "quarantine",
+        "control_folder": root / "control",
+    }
+    for folder in folders.values():
+        folder.mkdir(parents=True, exist_ok=True)
     return {
-        "data_folder_in": str(queue),
-        "data_folder_out": str(queue),
-        "processed_folder": str(processed),
-        "store_processed": False,
+        **{name: str(folder) for name, folder in folders.items()},
         # kombu sleeps this long whenever the queue looks empty or prefetch is full; its
         # default (1 s) caps an embedded worker at about two tasks a second.
         "polling_interval": 0.1,
@@ -67,7 +72,7 @@ beat_schedule_filename = str(settings.DATA_DIR / "celerybeat-schedule")
 if settings.CELERY_BROKER_URL:
     broker_url = settings.CELERY_BROKER_URL
 else:
-    broker_url = "filesystem://localhost/"
+    broker_url = f"{embedded_broker.SCHEME}://localhost/"
     broker_transport_options = embedded_broker_options(settings.CELERY_EMBEDDED_BROKER_DIR)
-    # The filesystem transport has no fan-out exchange for remote control.
+    # No remote control (it would need a reply queue per worker in the folder).
     worker_enable_remote_control = False

@@ -4,15 +4,19 @@ management command (`circlemart check --deploy`, `circlemart shell`, …)."""
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import signal
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from contextlib import suppress
+from dataclasses import dataclass, field
 from types import FrameType
 
 OWN_COMMANDS = {"serve", "worker", "seed-demo", "createadmin"}
+logger = logging.getLogger("circlemart.serve")
 
 
 def _setup_django() -> None:
@@ -23,6 +27,7 @@ def _setup_django() -> None:
 
 
 def serve(argv: Sequence[str]) -> int:
+    """Run the web server and, on the embedded broker, a background worker beside it."""
     parser = argparse.ArgumentParser(prog="circlemart serve", description=serve.__doc__)
     parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
@@ -48,18 +53,39 @@ def serve(argv: Sequence[str]) -> int:
     web = [sys.executable, "-m", "gunicorn", *server_arguments(args.server, args.workers)]
     web += ["--bind", f"{args.host}:{args.port}", "--access-logfile", "-"]
     web += ["--graceful-timeout", "10"]
-    environment = dict(os.environ)
-    if args.server == "asgi":
+    environment = serve_environment(os.environ, host=args.host, port=args.port, server=args.server)
+    worker = None
+    if is_embedded_broker() and not args.no_worker:
+        worker = [sys.executable, "-m", "circlemart.config.cli", "worker"]
+        print("background worker: embedded broker (message files in the data dir)")
+    print(f"Circlemart on http://{args.host}:{args.port}  (Ctrl-C stops it)", flush=True)
+    return Supervisor(web=web, worker=worker, environment=environment).run()
+
+
+def site_url_for(host: str, port: int) -> str:
+    """Where links point when SITE_URL is not set: the address `serve` listens on (a wildcard
+    address becomes the loopback one, which a browser can open)."""
+    if host in {"", "0.0.0.0"}:  # noqa: S104  (comparing, not binding)
+        host = "127.0.0.1"
+    elif host in {"::", "[::]"}:
+        host = "::1"
+    if ":" in host and not host.startswith("["):
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
+
+
+def serve_environment(
+    base: Mapping[str, str], *, host: str, port: int, server: str
+) -> dict[str, str]:
+    """The environment of the web server and the worker that `circlemart serve` starts."""
+    environment = dict(base)
+    if server == "asgi":
         # Each ASGI request runs on a new thread: persistent per-thread connections would
         # pile up (PostgreSQL uses the pool instead; see settings).
         environment.setdefault("DB_CONN_MAX_AGE", "0")
-    children = [subprocess.Popen(web, env=environment)]  # noqa: S603  (our own arguments)
-    if is_embedded_broker() and not args.no_worker:
-        worker = [sys.executable, "-m", "circlemart.config.cli", "worker"]
-        children.append(subprocess.Popen(worker))  # noqa: S603
-        print("background worker: embedded broker (filesystem queue in the data dir)")
-    print(f"Circlemart on http://{args.host}:{args.port}  (Ctrl-C stops it)", flush=True)
-    return _supervise(children)
+    if not environment.get("SITE_URL", "").strip():
+        environment["SITE_URL"] = site_url_for(host, port)
+    return environment
 
 
 def server_arguments(kind: str, workers: int) -> list[str]:
@@ -83,32 +109,138 @@ def server_arguments(kind: str, workers: int) -> list[str]:
     ]
 
 
-def _supervise(children: list[subprocess.Popen[bytes]]) -> int:
-    """Run until one child exits or we are told to stop; then stop the others."""
-    stopping = False
+@dataclass
+class Backoff:
+    """Seconds to wait before restarting a child that exited: doubling from `first` up to
+    `longest` while it keeps dying young; back to `first` once it had stayed up `settled`."""
 
-    def stop(signum: int, frame: FrameType | None) -> None:
-        nonlocal stopping
-        stopping = True
+    first: float = 1.0
+    longest: float = 30.0
+    settled: float = 30.0
+    _next: float = field(default=0.0, init=False)
 
-    signal.signal(signal.SIGINT, stop)
-    signal.signal(signal.SIGTERM, stop)
-    exit_code = 0
-    while not stopping:
-        finished = [child for child in children if child.poll() is not None]
-        if finished:
-            exit_code = finished[0].returncode or 0
-            break
-        time.sleep(0.5)
-    for child in children:
-        if child.poll() is None:
-            child.send_signal(signal.SIGTERM)
-    for child in children:
+    def delay_after(self, uptime: float) -> float:
+        if uptime >= self.settled or not self._next:
+            self._next = self.first
+        delay = self._next
+        self._next = min(self._next * 2, self.longest)
+        return delay
+
+
+def describe_exit(code: int) -> str:
+    if code < 0:
+        with suppress(ValueError):
+            return f"killed by {signal.Signals(-code).name}"
+        return f"killed by signal {-code}"
+    return f"exit code {code}"
+
+
+class Supervisor:
+    """Keeps the web server up and the background worker running beside it.
+
+    A worker that exits, however it dies, is restarted with back-off; the web server is never
+    stopped for it. SIGTERM or SIGINT stops both. If the web server itself exits (it restarts
+    its own workers, so this means it cannot run), the worker is stopped too and its exit code
+    returned: the site is down and whoever runs `serve` should know.
+    """
+
+    def __init__(
+        self,
+        *,
+        web: list[str],
+        worker: list[str] | None,
+        environment: Mapping[str, str],
+        backoff: Backoff | None = None,
+        stop_timeout: float = 15.0,
+    ) -> None:
+        self.web_command = web
+        self.worker_command = worker
+        self.environment = dict(environment)
+        self.backoff = backoff or Backoff()
+        self.stop_timeout = stop_timeout
+        self.web: subprocess.Popen[bytes] | None = None
+        self.worker: subprocess.Popen[bytes] | None = None
+        self.worker_started = 0.0
+        self.restart_at = 0.0
+        self.restarts = 0
+        self.stopping = False
+
+    def _stop(self, signum: int, frame: FrameType | None) -> None:
+        self.stopping = True
+
+    def run(self) -> int:
+        signal.signal(signal.SIGINT, self._stop)
+        signal.signal(signal.SIGTERM, self._stop)
+        self.web = subprocess.Popen(self.web_command, env=self.environment)  # noqa: S603
+        if self.worker_command:
+            self._start_worker()
+        exit_code = 0
         try:
-            child.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            child.kill()
-    return exit_code
+            while not self.stopping:
+                web_code = self.web.poll()
+                if web_code is not None:
+                    logger.error("the web server stopped (%s)", describe_exit(web_code))
+                    exit_code = web_code
+                    break
+                self._tend_worker()
+                time.sleep(0.2)
+        finally:
+            self._stop_children()
+        return exit_code
+
+    def _start_worker(self) -> None:
+        assert self.worker_command is not None
+        # A session of its own: when the worker dies, its pool and beat processes are
+        # stopped with it (the group), and a Ctrl-C reaches it only through this supervisor.
+        self.worker = subprocess.Popen(  # noqa: S603  (our own arguments)
+            self.worker_command, env=self.environment, start_new_session=True
+        )
+        self.worker_started = time.monotonic()
+        logger.info("background worker started (pid %d)", self.worker.pid)
+
+    def _tend_worker(self) -> None:
+        if self.worker is not None:
+            code = self.worker.poll()
+            if code is None:
+                return
+            uptime = time.monotonic() - self.worker_started
+            self._kill_worker_group(self.worker)
+            self.worker = None
+            delay = self.backoff.delay_after(uptime)
+            self.restart_at = time.monotonic() + delay
+            self.restarts += 1
+            logger.warning(
+                "background worker stopped (%s) after %.1fs; restarting in %gs"
+                " (the web server keeps serving)",
+                describe_exit(code),
+                uptime,
+                delay,
+            )
+        elif self.worker_command and time.monotonic() >= self.restart_at:
+            self._start_worker()
+
+    @staticmethod
+    def _kill_worker_group(worker: subprocess.Popen[bytes]) -> None:
+        """Pool and beat processes a dead worker left behind; whatever they held is
+        requeued by the next worker."""
+        with suppress(ProcessLookupError, PermissionError):
+            os.killpg(worker.pid, signal.SIGKILL)
+
+    def _stop_children(self) -> None:
+        children = [child for child in (self.web, self.worker) if child is not None]
+        for child in children:
+            if child.poll() is None:
+                # The worker finishes its running tasks and requeues what it holds.
+                child.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + self.stop_timeout
+        for child in children:
+            try:
+                child.wait(timeout=max(deadline - time.monotonic(), 0.1))
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait()
+        if self.worker is not None:
+            self._kill_worker_group(self.worker)
 
 
 def worker(argv: Sequence[str]) -> int:

@@ -66,7 +66,8 @@ PII_LOOKUP_KEY = env_str("PII_LOOKUP_KEY") or read_or_create_secret(
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
-SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
+# Unset, `circlemart serve` sets it for its children from its own --host/--port.
+SITE_URL = env_str("SITE_URL") or "http://127.0.0.1:8000"
 
 INSTALLED_APPS = [
     "unfold",

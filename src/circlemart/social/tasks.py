@@ -21,12 +21,26 @@ def fan_out_note(note_id: int) -> int:
     return services.note_fan_out(note_id)
 
 
-@shared_task(name="social.feed_backfill_author", ignore_result=True, time_limit=60, **_RETRY)
+# Whoever sets time_limit sets soft_time_limit below it: Celery refuses to send a task whose
+# soft limit (else the global 240 s) exceeds its hard one (tests/config/test_task_options.py).
+@shared_task(
+    name="social.feed_backfill_author",
+    ignore_result=True,
+    soft_time_limit=50,
+    time_limit=60,
+    **_RETRY,
+)
 def feed_backfill_author(user_id: int, author_id: int) -> None:
     services.feed_backfill_author(user_id=user_id, author_id=author_id)
 
 
-@shared_task(name="social.feed_forget_author", ignore_result=True, time_limit=60, **_RETRY)
+@shared_task(
+    name="social.feed_forget_author",
+    ignore_result=True,
+    soft_time_limit=50,
+    time_limit=60,
+    **_RETRY,
+)
 def feed_forget_author(user_id: int, author_id: int) -> None:
     services.feed_forget_author(user_id=user_id, author_id=author_id)
 

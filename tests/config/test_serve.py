@@ -1,0 +1,273 @@
+"""`circlemart serve`: the environment it gives its children (SITE_URL from its own address),
+and its supervisor — a dead worker is restarted with back-off while the web server keeps
+running; only SIGTERM/SIGINT to serve stops everything."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from pathlib import Path
+
+import pytest
+
+from circlemart.config.cli import Backoff, describe_exit, serve_environment, site_url_for
+from tests.fault.test_embedded_broker_soak import children_of, is_alive, worker_of
+from tests.fault.test_worker_kill import free_port, log_tail
+
+# --- the children's environment ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("host", "port", "expected"),
+    [
+        ("127.0.0.1", 8123, "http://127.0.0.1:8123"),
+        ("0.0.0.0", 8000, "http://127.0.0.1:8000"),  # noqa: S104
+        ("", 9000, "http://127.0.0.1:9000"),
+        ("localhost", 8080, "http://localhost:8080"),
+        ("shop.internal", 80, "http://shop.internal:80"),
+        ("::", 8000, "http://[::1]:8000"),
+        ("[::]", 8000, "http://[::1]:8000"),
+        ("::1", 8001, "http://[::1]:8001"),
+        ("fe80::2", 8002, "http://[fe80::2]:8002"),
+    ],
+)
+def test_the_site_url_is_where_serve_listens(host, port, expected):
+    assert site_url_for(host, port) == expected
+
+
+def test_serve_sets_the_site_url_from_its_address_when_it_is_not_set():
+    base = {"PATH": "/usr/bin", "DATABASE_URL": "postgres://db/shop"}
+    environment = serve_environment(base, host="0.0.0.0", port=8123, server="wsgi")  # noqa: S104
+    assert environment == {**base, "SITE_URL": "http://127.0.0.1:8123"}
+    assert base == {"PATH": "/usr/bin", "DATABASE_URL": "postgres://db/shop"}  # not changed
+    blank = serve_environment({"SITE_URL": "  "}, host="127.0.0.1", port=8124, server="wsgi")
+    assert blank == {"SITE_URL": "http://127.0.0.1:8124"}
+
+
+def test_serve_keeps_a_site_url_that_is_set():
+    base = {"SITE_URL": "https://shop.example.com"}
+    assert serve_environment(base, host="0.0.0.0", port=8123, server="wsgi") == base  # noqa: S104
+
+
+def test_asgi_children_get_no_persistent_connections_unless_asked():
+    asgi = serve_environment({}, host="127.0.0.1", port=8000, server="asgi")
+    assert asgi == {"SITE_URL": "http://127.0.0.1:8000", "DB_CONN_MAX_AGE": "0"}
+    kept = serve_environment({"DB_CONN_MAX_AGE": "5"}, host="127.0.0.1", port=8000, server="asgi")
+    assert kept["DB_CONN_MAX_AGE"] == "5"
+    assert "DB_CONN_MAX_AGE" not in serve_environment(
+        {}, host="127.0.0.1", port=8000, server="wsgi"
+    )
+
+
+# --- back-off ------------------------------------------------------------------------------
+
+
+def test_restarts_back_off_while_the_worker_keeps_dying_young_and_reset_once_it_settled():
+    backoff = Backoff(first=1.0, longest=30.0, settled=30.0)
+    young = [backoff.delay_after(2.0) for _ in range(7)]
+    assert young == [1.0, 2.0, 4.0, 8.0, 16.0, 30.0, 30.0]
+    assert backoff.delay_after(30.0) == 1.0  # it had run half a minute: a fresh start
+    assert backoff.delay_after(0.5) == 2.0
+    assert Backoff() == Backoff(first=1.0, longest=30.0, settled=30.0)
+
+
+def test_exits_are_described_by_their_signal_or_code():
+    assert describe_exit(-signal.SIGKILL) == "killed by SIGKILL"
+    assert describe_exit(3) == "exit code 3"
+    assert describe_exit(0) == "exit code 0"
+
+
+# --- the supervisor, with stand-in children (fast) -------------------------------------------
+
+SUPERVISE = """
+import json, logging, os, sys
+from circlemart.config import cli
+
+logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
+web, worker = json.loads(sys.argv[1]), json.loads(sys.argv[2])
+backoff = cli.Backoff(first=0.2, longest=0.4, settled=60.0)
+sys.exit(cli.Supervisor(web=web, worker=worker, environment=os.environ, backoff=backoff).run())
+"""
+
+# Writes its pid to argv[1], then waits for SIGTERM (exit 0) — or exits at once with argv[2].
+STAND_IN = """
+import os, signal, sys, time
+with open(sys.argv[1], "a") as pids:
+    pids.write(f"{os.getpid()}\\n")
+if len(sys.argv) > 2:
+    sys.exit(int(sys.argv[2]))
+if len(sys.argv) > 1 and sys.argv[1].endswith("worker"):
+    if os.fork() == 0:  # a "pool child" that ignores SIGTERM and would outlive its parent
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        while True:
+            time.sleep(1)
+signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+while True:
+    time.sleep(1)
+"""
+
+
+def stand_in(pids: Path, *arguments: str) -> list[str]:
+    return [sys.executable, "-c", STAND_IN, str(pids), *arguments]
+
+
+def pids_in(path: Path) -> list[int]:
+    return [int(line) for line in path.read_text().split()] if path.exists() else []
+
+
+def wait_until(condition: Callable[[], bool], *, seconds: float = 20.0, log: Path) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, log_tail(log)
+        time.sleep(0.05)
+
+
+@contextmanager
+def supervising(
+    tmp_path: Path, web: list[str], worker: list[str] | None
+) -> Iterator[tuple[subprocess.Popen[bytes], Path]]:
+    log = tmp_path / "supervisor.log"
+    with log.open("wb") as output:
+        supervisor = subprocess.Popen(
+            [sys.executable, "-c", SUPERVISE, json.dumps(web), json.dumps(worker)],
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        yield supervisor, log
+    finally:
+        for pid in [supervisor.pid, *pids_in(tmp_path / "worker")]:
+            with suppress(ProcessLookupError):
+                os.killpg(pid, signal.SIGKILL)
+        supervisor.wait(timeout=10)
+
+
+def test_a_killed_worker_is_restarted_and_the_web_server_keeps_running(tmp_path):
+    web_pids, worker_pids = tmp_path / "web", tmp_path / "worker"
+    with supervising(tmp_path, stand_in(web_pids), stand_in(worker_pids)) as (supervisor, log):
+        wait_until(lambda: len(pids_in(worker_pids)) == 1 and pids_in(web_pids) != [], log=log)
+        (web,) = pids_in(web_pids)
+        (first,) = pids_in(worker_pids)
+        wait_until(lambda: children_of(first) != [], log=log)
+        (pool_child,) = children_of(first)
+
+        os.kill(first, signal.SIGKILL)
+        wait_until(lambda: len(pids_in(worker_pids)) == 2, log=log)
+        wait_until(lambda: not is_alive(pool_child), log=log)  # the dead worker's group went
+        second = pids_in(worker_pids)[1]
+        wait_until(lambda: children_of(second) != [], log=log)
+        assert is_alive(web)
+        assert pids_in(web_pids) == [web]
+        assert supervisor.poll() is None
+
+        os.kill(second, signal.SIGKILL)
+        wait_until(lambda: len(pids_in(worker_pids)) == 3, log=log)
+        third = pids_in(worker_pids)[2]
+        assert is_alive(web)
+
+        supervisor.send_signal(signal.SIGTERM)
+        assert supervisor.wait(timeout=30) == 0
+    output = log.read_text()
+    stopped = [line for line in output.splitlines() if "stopped" in line]
+    assert len(stopped) == 2, output
+    assert all(
+        line.startswith("WARNING background worker stopped (killed by SIGKILL) after ")
+        for line in stopped
+    )
+    assert output.count("restarting in 0.2s (the web server keeps serving)") == 1
+    assert output.count("restarting in 0.4s (the web server keeps serving)") == 1
+    assert output.count("INFO background worker started (pid ") == 3
+    assert [pid for pid in (web, first, second, third, pool_child) if is_alive(pid)] == []
+
+
+def test_a_worker_that_keeps_failing_never_stops_the_web_server(tmp_path):
+    web_pids, worker_pids = tmp_path / "web", tmp_path / "worker"
+    failing = stand_in(worker_pids, "1")
+    with supervising(tmp_path, stand_in(web_pids), failing) as (supervisor, log):
+        wait_until(lambda: len(pids_in(worker_pids)) >= 4, log=log)
+        (web,) = pids_in(web_pids)
+        assert is_alive(web)
+        supervisor.send_signal(signal.SIGINT)  # Ctrl-C
+        assert supervisor.wait(timeout=30) == 0
+    output = log.read_text()
+    assert "background worker stopped (exit code 1)" in output
+    assert "restarting in 0.4s" in output
+    assert "the web server stopped" not in output
+    assert not is_alive(web)
+
+
+def test_serve_stops_the_worker_and_reports_when_the_web_server_itself_exits(tmp_path):
+    web_pids, worker_pids = tmp_path / "web", tmp_path / "worker"
+    with supervising(tmp_path, stand_in(web_pids, "3"), stand_in(worker_pids)) as (
+        supervisor,
+        log,
+    ):
+        assert supervisor.wait(timeout=30) == 3
+    assert "ERROR the web server stopped (exit code 3)" in log.read_text()
+    assert [pid for pid in pids_in(worker_pids) if is_alive(pid)] == []
+
+
+# --- a real `circlemart serve` (slow) ------------------------------------------------------------
+
+
+CIRCLEMART = [sys.executable, "-m", "circlemart.config.cli"]
+
+
+def environ_of(pid: int) -> dict[str, str]:
+    raw = Path(f"/proc/{pid}/environ").read_bytes()
+    return dict(item.split("=", 1) for item in raw.decode().split("\0") if "=" in item)
+
+
+@pytest.mark.slow
+def test_serve_on_another_port_points_links_there_and_stops_on_sigterm(tmp_path):
+    port = free_port()
+    environment = {
+        key: value
+        for key, value in os.environ.items()
+        if key
+        not in {
+            "DATABASE_URL",
+            "REDIS_URL",
+            "CELERY_BROKER_URL",
+            "SITE_URL",
+            "DJANGO_SETTINGS_MODULE",
+        }
+    }
+    environment["CIRCLEMART_DATA_DIR"] = str(tmp_path)
+    log = tmp_path / "serve.log"
+    with log.open("wb") as output:
+        serve = subprocess.Popen(
+            [*CIRCLEMART, "serve", "--host", "0.0.0.0", "--port", str(port), "--workers", "1"],  # noqa: S104
+            env=environment,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        wait_until(
+            lambda: worker_of(serve.pid) is not None and len(children_of(serve.pid)) == 2,
+            seconds=120,
+            log=log,
+        )
+        worker = worker_of(serve.pid)
+        assert worker is not None
+        (web,) = [pid for pid in children_of(serve.pid) if pid != worker]
+        site_url = f"http://127.0.0.1:{port}"
+        assert environ_of(web)["SITE_URL"] == site_url
+        assert environ_of(worker)["SITE_URL"] == site_url
+
+        serve.send_signal(signal.SIGTERM)
+        assert serve.wait(timeout=60) == 0
+        assert [pid for pid in (web, worker) if is_alive(pid)] == []
+    finally:
+        with suppress(ProcessLookupError):
+            os.killpg(serve.pid, signal.SIGKILL)
+        serve.wait(timeout=30)
+    assert f"Circlemart on http://0.0.0.0:{port}" in log.read_text()
