@@ -190,6 +190,30 @@ def test_a_view_that_sets_its_own_policy_keeps_it(client):
     assert response["Content-Security-Policy"] == "frame-ancestors https://partner.example"
 
 
+# --- Permissions-Policy ----------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/", "/hello", "/api/v1/catalog/categories", "/no-such-page/"])
+def test_every_answer_says_which_browser_features_pages_may_use(client, settings, path):
+    response = client.get(path)
+
+    assert response["Permissions-Policy"] == settings.PERMISSIONS_POLICY
+    features = dict(part.strip().split("=") for part in response["Permissions-Policy"].split(","))
+    for denied in ("camera", "microphone", "geolocation", "usb"):
+        assert features[denied] == "()"
+    assert features["payment"] == "(self)"
+
+
+@pytest.mark.django_db
+def test_the_policy_is_a_setting_and_empty_sends_none(client, settings):
+    settings.PERMISSIONS_POLICY = "camera=(self)"
+    assert client.get("/hello")["Permissions-Policy"] == "camera=(self)"
+
+    settings.PERMISSIONS_POLICY = ""
+    assert "Permissions-Policy" not in client.get("/hello")
+
+
 # --- domain errors on HTML pages -------------------------------------------------------------
 
 

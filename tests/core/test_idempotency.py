@@ -473,3 +473,29 @@ def test_key_was_claimed_reads_the_record_of_this_caller_only():
     assert asked(alice, "other") is False
     assert asked(bob, "k") is False
     assert asked(alice, None) is False  # no key sent: nothing to have claimed
+
+
+# --- multipart bodies too large to hold in memory ------------------------------------------------
+
+
+def streamed_upload(content: bytes, *, caption: str = "hello"):
+    """A multipart request whose form was already parsed from the stream (as the input guard
+    does for bodies over DATA_UPLOAD_MAX_MEMORY_SIZE): request.body is gone."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    request = RequestFactory().post(
+        "/api/v1/me/avatar",
+        {"caption": caption, "avatar": SimpleUploadedFile("a.png", content, "image/png")},
+    )
+    request.POST  # noqa: B018  (reads the stream: request.body cannot be read any more)
+    return request
+
+
+def test_a_streamed_multipart_body_is_fingerprinted_from_its_fields_and_files():
+    first = request_fingerprint(streamed_upload(b"\x89PNG one"))
+    same = request_fingerprint(streamed_upload(b"\x89PNG one"))
+    other_file = request_fingerprint(streamed_upload(b"\x89PNG two"))
+    other_field = request_fingerprint(streamed_upload(b"\x89PNG one", caption="bye"))
+
+    assert first == same
+    assert len({first, other_file, other_field}) == 3

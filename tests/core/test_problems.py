@@ -114,3 +114,117 @@ def test_unauthenticated_calls_are_told_how_to_authenticate(api_client):
     assert response.json() == {
         "error": {"code": "not_authenticated", "message": "Authentication required."}
     }
+
+
+# --- JSON bodies: the media type and the shape ---------------------------------------------------
+
+UNSUPPORTED = {
+    "error": {
+        "code": "unsupported_media_type",
+        "message": "Send the body as application/json.",
+        "field": "Content-Type",
+    }
+}
+SIGNUP = '{"email": "a@example.com", "age": 30}'
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    ["text/plain", "application/x-www-form-urlencoded", "application/xml", "", "application/jsonp"],
+)
+def test_a_json_endpoint_refuses_other_media_types_with_415(api_client, content_type):
+    response = api_client.post(f"{API}/signup", data=SIGNUP, content_type=content_type)
+
+    assert response.status_code == 415
+    assert response.json() == UNSUPPORTED
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    ["application/json", "application/json; charset=utf-8", "application/merge-patch+json"],
+)
+def test_json_media_types_are_accepted(api_client, content_type):
+    response = api_client.post(f"{API}/signup", data=SIGNUP, content_type=content_type)
+
+    assert response.status_code == 200
+    assert response.json() == {"email": "a@example.com"}
+
+
+def test_real_json_endpoints_refuse_form_bodies_with_415(api_client):
+    response = api_client.post(
+        "/api/v1/auth/login",
+        {"email": "a@example.com", "password": "x"},  # multipart
+    )
+
+    assert response.status_code == 415
+    assert response.json() == UNSUPPORTED
+
+
+def test_an_endpoint_without_a_body_ignores_the_media_type(api_client):
+    response = api_client.get(f"{API}/items", content_type="text/plain")
+
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("body", ["[]", "[1, 2]", "5", '"text"', "null", "true"])
+def test_a_json_body_must_be_an_object(api_client, body):
+    response = api_client.post(f"{API}/profile", data=body, content_type="application/json")
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "error": {
+            "code": "invalid",
+            "message": "The request body must be a JSON object.",
+            "field": "body",
+        }
+    }
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"link": 5}, "link"),
+        ({"link": [{"title": "x"}]}, "link"),
+        ({"link": "x"}, "link"),
+        ({"links": [{"title": "a"}, 7]}, "links.1"),
+    ],
+)
+def test_nested_objects_must_be_objects_too(api_client, body, field):
+    response = api_client.post(f"{API}/profile", data=body, content_type="application/json")
+
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert (error["code"], error["field"], error["message"]) == (
+        "invalid",
+        field,
+        "Must be a JSON object.",
+    )
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "message"),
+    [
+        ({"nickname": "x" * 13}, "nickname", "String should have at most 12 characters"),
+        ({"bio": "x" * 10_001}, "bio", "String should have at most 10000 characters"),
+        (
+            {"link": {"title": "x" * 10_001}},
+            "link.title",
+            "String should have at most 10000 characters",
+        ),
+    ],
+)
+def test_input_strings_are_bounded(api_client, body, field, message):
+    response = api_client.post(f"{API}/profile", data=body, content_type="application/json")
+
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert (error["field"], error["message"]) == (field, message)
+
+
+def test_a_well_formed_profile_passes(api_client):
+    body = {"nickname": "x" * 12, "bio": "y" * 10_000, "link": {"title": "t"}, "links": []}
+
+    response = api_client.post(f"{API}/profile", data=body, content_type="application/json")
+
+    assert response.status_code == 200
+    assert response.json() == body

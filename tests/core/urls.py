@@ -14,12 +14,13 @@ from django.urls import path
 from ninja import NinjaAPI, Schema
 from ninja.errors import HttpError
 from ninja.security import django_auth
-from pydantic import field_validator
+from pydantic import Field, field_validator
 
 from circlemart.config.urls import urlpatterns as site_urlpatterns
 from circlemart.core import idempotency, problems
 from circlemart.core.api_auth import SignedIn
 from circlemart.core.errors import Conflict, NotFound, RateLimited
+from circlemart.core.schemas import InputSchema
 
 logger = logging.getLogger("tests.core.views")
 
@@ -134,6 +135,22 @@ class SignupIn(Schema):
 @api.post("/signup")
 def signup(request: HttpRequest, payload: SignupIn) -> dict[str, str]:
     return {"email": payload.email}
+
+
+class LinkIn(InputSchema):
+    title: str = ""
+
+
+class ProfileIn(InputSchema):
+    nickname: str = Field("", max_length=12)
+    bio: str = ""
+    link: LinkIn | None = None
+    links: list[LinkIn] = []
+
+
+@api.post("/profile")
+def profile(request: HttpRequest, payload: ProfileIn) -> dict[str, object]:
+    return payload.dict()
 
 
 @api.get("/items")

@@ -86,7 +86,7 @@ def test_suggestion_box_partial(client, shop):
         "*^:()",
         "🎧🎧🎧",
         "a" * 10_000,
-        "\x00\x1f",
+        "\x1f\x7f",  # a NUL is refused at the edge: tests/core/test_input_characters.py
     ],
 )
 def test_hostile_queries_never_500(client, shop, query):

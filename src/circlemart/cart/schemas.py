@@ -1,45 +1,36 @@
-"""Shapes of the cart API."""
+"""Shapes of the cart API; the answers are derived from the contracts (core.contract_schemas)."""
 
 from __future__ import annotations
 
 from ninja import Field, Schema
 
+from circlemart.cart.contracts import CartLine, CartView
+from circlemart.core.contract_schemas import derived_from
+from circlemart.core.schemas import InputSchema
 
+
+@derived_from(CartLine)
 class CartLineOut(Schema):
-    sku_id: int
-    product_id: int
-    title: str
-    title_en: str
-    options: dict[str, str]
-    cover: str
-    quantity: int
-    is_selected: bool
-    unit_price: int
-    price_when_added: int
     price_changed: bool
-    available: int
-    max_per_order: int
-    is_sellable: bool
     can_checkout: bool
 
 
+@derived_from(CartView, exclude=("cart_id",), nested={CartLine: CartLineOut})
 class CartOut(Schema):
-    currency: str
-    lines: list[CartLineOut]
     item_count: int
     selected_subtotal: int
 
 
-class CartAddIn(Schema):
+class CartAddIn(InputSchema):
     sku_id: int
     quantity: int = Field(1, ge=1, le=9999)
 
 
-class CartLineIn(Schema):
+class CartLineIn(InputSchema):
     quantity: int | None = Field(None, ge=0, le=9999)
     is_selected: bool | None = None
 
 
-class CartSelectIn(Schema):
+class CartSelectIn(InputSchema):
     sku_ids: list[int] | None = None  # None: every line
     is_selected: bool

@@ -1,21 +1,23 @@
-"""Response shapes of the catalog API (documented in OpenAPI)."""
+"""Response shapes of the catalog API (documented in OpenAPI), derived from the contracts
+(core.contract_schemas)."""
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from ninja import Schema
 
+from circlemart.catalog.contracts import (
+    BrandView,
+    CategoryNode,
+    ImageView,
+    ProductCard,
+    ProductDetail,
+    SkuView,
+)
+from circlemart.core.contract_schemas import derived_from
 
-class CategoryOut(Schema):
-    id: int
-    name: str
-    name_en: str
-    slug: str
-    depth: int
-    parent_id: int | None
-    icon: str
-    children: list[CategoryOut] = []
+
+@derived_from(CategoryNode, exclude=("path",), optional=("children",))
+class CategoryOut(Schema): ...
 
 
 class CategoryDetailOut(Schema):
@@ -24,64 +26,25 @@ class CategoryDetailOut(Schema):
     children: list[CategoryOut]
 
 
-class BrandOut(Schema):
-    id: int
-    name: str
-    name_en: str
-    slug: str
+@derived_from(BrandView)
+class BrandOut(Schema): ...
 
 
-class SkuOut(Schema):
-    id: int
-    code: str
-    options: dict[str, str]
-    price: int
-    original_price: int | None
-    available: int
-    max_per_order: int
+@derived_from(SkuView)
+class SkuOut(Schema): ...
 
 
-class ImageOut(Schema):
-    url: str
-    thumbnail_url: str
-    alt: str
-    width: int
-    height: int
+@derived_from(ImageView)
+class ImageOut(Schema): ...
 
 
-class ProductOut(Schema):
-    id: int
-    code: str
-    title: str
-    title_en: str
-    subtitle: str
-    description_html: str
-    currency: str
-    price_min: int
-    price_max: int
-    sales_count: int
-    rating_average: float
-    rating_count: int
-    brand: BrandOut | None
-    category_trail: list[CategoryOut]
-    tags: list[str]
-    images: list[ImageOut]
-    skus: list[SkuOut]
-    option_names: list[str]
-    updated_at: datetime
+@derived_from(
+    ProductDetail,
+    exclude=("status",),
+    nested={BrandView: BrandOut, CategoryNode: CategoryOut, ImageView: ImageOut, SkuView: SkuOut},
+)
+class ProductOut(Schema): ...
 
 
-class ProductCardOut(Schema):
-    id: int
-    title: str
-    title_en: str
-    price_min: int
-    price_max: int
-    original_price: int | None
-    currency: str
-    cover: str
-    sales_count: int
-    rating_average: float
-    rating_count: int
-    in_stock: bool
-    brand_name: str
+@derived_from(ProductCard)
+class ProductCardOut(Schema): ...

@@ -1,14 +1,21 @@
-"""The versioned JSON API: /api/v1/, documented at /api/docs (OpenAPI 3)."""
+"""The versioned JSON API: /api/v1/, its OpenAPI 3 schema at /api/v1/openapi.json and, when
+API_DOCS_ENABLED, Swagger UI at /api/docs."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
+from ninja.openapi.docs import Swagger
 
 from circlemart.accounts.api import auth_router, me_router
 from circlemart.cart.api import router as cart_router
 from circlemart.catalog.api import router as catalog_router
 from circlemart.core import problems
 from circlemart.core.api_auth import SignedIn
+from circlemart.core.openapi import DocumentedNinjaAPI
 from circlemart.moderation.api import router as moderation_router
 from circlemart.notifications.api import router as notifications_router
 from circlemart.orders.api import router as orders_router
@@ -20,7 +27,18 @@ from circlemart.search.api import router as search_router
 from circlemart.social.api import content_router as social_router
 from circlemart.social.api import router as users_router
 
-api = NinjaAPI(
+
+class SwaggerWhenEnabled(Swagger):
+    """Swagger UI only while API_DOCS_ENABLED (read per request, so tests can flip it); the
+    schema at /api/v1/openapi.json is served either way."""
+
+    def render_page(self, request: HttpRequest, api: NinjaAPI, **kwargs: Any) -> HttpResponse:
+        if not settings.API_DOCS_ENABLED:
+            raise Http404("API docs are turned off")
+        return super().render_page(request, api, **kwargs)
+
+
+api = DocumentedNinjaAPI(
     title="Circlemart API",
     version="1",
     description=(
@@ -30,6 +48,7 @@ api = NinjaAPI(
     ),
     urls_namespace="api-v1",
     docs_url="/docs",
+    docs=SwaggerWhenEnabled(),
     auth=SignedIn(),  # secure by default: public endpoints say auth=None
 )
 problems.install(api)

@@ -104,12 +104,16 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "circlemart.core.middleware.ContentSecurityPolicyMiddleware",
+    "circlemart.core.middleware.PermissionsPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # NUL bytes and lone surrogates are refused here, before anything reads the request.
+    "circlemart.core.middleware.InputCharactersMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "circlemart.accounts.middleware.BearerTokenMiddleware",
+    "circlemart.core.middleware.BearerTokenVerdictMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -220,8 +224,23 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "accounts:profile"
 LOGOUT_REDIRECT_URL = "storefront:home"
-LOGIN_LOCKOUT_THRESHOLD = env_int("LOGIN_LOCKOUT_THRESHOLD", 5)
-LOGIN_LOCKOUT_MINUTES = env_int("LOGIN_LOCKOUT_MINUTES", 15)
+# Password sign-in throttling (accounts/signin/): attempts are counted in the cache per
+# (account, client), per account and per client; past a limit the next attempt needs a step-up
+# (a proof-of-work challenge, then a texted code on accounts with a phone) instead of locking
+# the owner out. The old LOGIN_LOCKOUT_THRESHOLD / LOGIN_LOCKOUT_MINUTES are still read.
+LOGIN_FAILURE_WINDOW_SECONDS = env_int(
+    "LOGIN_FAILURE_WINDOW_SECONDS", env_int("LOGIN_LOCKOUT_MINUTES", 15) * 60
+)
+LOGIN_STEP_UP_AFTER_FAILURES = env_int(
+    "LOGIN_STEP_UP_AFTER_FAILURES", env_int("LOGIN_LOCKOUT_THRESHOLD", 5)
+)
+LOGIN_STEP_UP_ACCOUNT_FAILURES = env_int("LOGIN_STEP_UP_ACCOUNT_FAILURES", 50)
+LOGIN_STEP_UP_CLIENT_FAILURES = env_int("LOGIN_STEP_UP_CLIENT_FAILURES", 20)
+LOGIN_CLIENT_ATTEMPTS = env_int("LOGIN_CLIENT_ATTEMPTS", 30)
+LOGIN_CLIENT_ATTEMPTS_WINDOW_SECONDS = env_int("LOGIN_CLIENT_ATTEMPTS_WINDOW_SECONDS", 300)
+LOGIN_CHALLENGE_BITS = env_int("LOGIN_CHALLENGE_BITS", 16)
+LOGIN_CHALLENGE_TTL_SECONDS = env_int("LOGIN_CHALLENGE_TTL_SECONDS", 300)
+LOGIN_DEVICE_COOKIE_DAYS = env_int("LOGIN_DEVICE_COOKIE_DAYS", 180)
 ACCESS_TOKEN_MINUTES = env_int("ACCESS_TOKEN_MINUTES", 15)
 REFRESH_TOKEN_DAYS = env_int("REFRESH_TOKEN_DAYS", 30)
 OTP_TTL_SECONDS = env_int("OTP_TTL_SECONDS", 300)
@@ -253,6 +272,13 @@ CSRF_COOKIE_HTTPONLY = False
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Browser features pages may use; the shop needs none of these ("" sends no header).
+PERMISSIONS_POLICY = env_str(
+    "PERMISSIONS_POLICY",
+    "accelerometer=(), autoplay=(), camera=(), display-capture=(), fullscreen=(self), "
+    "geolocation=(), gyroscope=(), magnetometer=(), microphone=(), midi=(), payment=(self), "
+    "usb=(), xr-spatial-tracking=()",
+)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
@@ -432,6 +458,20 @@ UNFOLD = {
 # --- API ------------------------------------------------------------------------------------
 API_PAGE_SIZE_DEFAULT = 20
 API_PAGE_SIZE_MAX = 100
+# Swagger UI at /api/docs: on unless this looks like production (HTTPS on, DEBUG off);
+# `circlemart check --deploy` warns while it is on. The schema stays at /api/v1/openapi.json.
+API_DOCS_ENABLED = env_bool("API_DOCS_ENABLED", not SECURE_SSL)
+# Endpoints that issue tokens ignore a stale bearer token sent along; everywhere else under
+# /api/ a bad one is a 401 (core.middleware.BearerTokenVerdictMiddleware).
+API_TOKEN_ISSUING_PATHS = [
+    "/api/v1/auth/register",
+    "/api/v1/auth/login",
+    "/api/v1/auth/otp/request",
+    "/api/v1/auth/otp/verify",
+    "/api/v1/auth/token/refresh",
+    "/api/v1/auth/password-reset",
+    "/api/v1/auth/password-reset/confirm",
+]
 IDEMPOTENCY_TTL_HOURS = env_int("IDEMPOTENCY_TTL_HOURS", 24)
 IDEMPOTENCY_SCOPE_RESOLVER = "circlemart.accounts.selectors.request_principal"
 PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT", 3600)

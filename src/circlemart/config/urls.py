@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import admin
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 from django.views.static import serve as serve_file
@@ -15,13 +15,26 @@ def hello(request: HttpRequest) -> HttpResponse:
     return HttpResponse(b"hello", content_type="text/plain")
 
 
+def api_docs(request: HttpRequest) -> HttpResponse:
+    """The short address of Swagger UI, gone with it while API_DOCS_ENABLED is off."""
+    if not settings.API_DOCS_ENABLED:
+        raise Http404("API docs are turned off")
+    return HttpResponseRedirect("/api/v1/docs")
+
+
+# Problem JSON under /api/, the site's pages elsewhere (core.error_pages).
+handler400 = "circlemart.core.error_pages.bad_request"
+handler403 = "circlemart.core.error_pages.permission_denied"
+handler404 = "circlemart.core.error_pages.page_not_found"
+handler500 = "circlemart.core.error_pages.server_error"
+
 urlpatterns = [
     path("hello", hello, name="hello"),
     # Pages without an icon link of their own (the payment gateway's) make browsers ask here.
     path("favicon.ico", RedirectView.as_view(url="/static/storefront/icon.svg", permanent=True)),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
-    path("api/docs", RedirectView.as_view(url="/api/v1/docs", permanent=False), name="api-docs"),
+    path("api/docs", api_docs, name="api-docs"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("circlemart.accounts.urls")),
     path("cart/", include("circlemart.cart.urls")),

@@ -1,6 +1,11 @@
+from django.conf import settings
 from django.http import HttpRequest
 
 
-def security(request: HttpRequest) -> dict[str, str]:
-    """Exposes the CSP nonce so templates can mark their own inline scripts and styles."""
-    return {"csp_nonce": getattr(request, "csp_nonce", "")}
+def security(request: HttpRequest) -> dict[str, object]:
+    """Exposes the CSP nonce so templates can mark their own inline scripts and styles, and
+    whether the API docs are served (pages link to them only then)."""
+    return {
+        "csp_nonce": getattr(request, "csp_nonce", ""),
+        "api_docs_enabled": settings.API_DOCS_ENABLED,
+    }

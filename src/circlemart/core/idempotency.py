@@ -40,7 +40,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse, RawPostDataException
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
@@ -75,8 +75,24 @@ def request_fingerprint(request: HttpRequest) -> str:
     for part in (request.method or "", request.get_full_path()):
         digest.update(part.encode())
         digest.update(b"\0")
-    digest.update(request.body)
+    try:
+        digest.update(request.body)
+    except RawPostDataException:
+        # A multipart body too large to hold in memory was streamed into request.POST and
+        # request.FILES (core.input_characters reads forms first): fingerprint what it held.
+        _digest_parsed_form(digest, request)
     return digest.hexdigest()
+
+
+def _digest_parsed_form(digest: Any, request: HttpRequest) -> None:
+    for key, values in sorted(request.POST.lists()):
+        digest.update(repr((key, values)).encode())
+    for key, uploads in sorted(request.FILES.lists()):
+        for upload in uploads:
+            digest.update(repr((key, upload.name, upload.size)).encode())
+            for chunk in upload.chunks():
+                digest.update(chunk)
+            upload.seek(0)
 
 
 def request_scope(request: HttpRequest) -> str:

@@ -1,4 +1,5 @@
-"""Cross-cutting HTTP middleware: request ids and the Content-Security-Policy header."""
+"""Cross-cutting HTTP middleware: request ids, security headers (Content-Security-Policy,
+Permissions-Policy), refusing unusable characters at the edge, judging bearer tokens."""
 
 from __future__ import annotations
 
@@ -6,11 +7,18 @@ import re
 import secrets
 import uuid
 from collections.abc import Callable
+from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http.multipartparser import MultiPartParserError
+from django.shortcuts import render
+from django.utils.translation import gettext as _
 
+from circlemart.core.input_characters import forbidden_field
 from circlemart.core.logging import request_id_var
 
+API_PREFIX = "/api/"
 REQUEST_ID_HEADER = "X-Request-ID"
 _ACCEPTABLE_REQUEST_ID = re.compile(r"^[A-Za-z0-9\-_.]{8,64}$")
 
@@ -77,11 +85,98 @@ class DomainErrorMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
-        from django.shortcuts import render
-
         from circlemart.core.errors import DomainError
 
         if not isinstance(exception, DomainError):
             return None
         context = {"status": exception.status, "message": exception.message}
         return render(request, "error.html", context, status=exception.status)
+
+
+class PermissionsPolicyMiddleware:
+    """Every answer says which powerful browser features its page may use (PERMISSIONS_POLICY;
+    empty sends no header); an answer that set its own keeps it."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        policy = settings.PERMISSIONS_POLICY
+        if policy and "Permissions-Policy" not in response:
+            response["Permissions-Policy"] = policy
+        return response
+
+
+def refusal(
+    request: HttpRequest, *, status: int, code: str, message: str, field: str | None = None
+) -> HttpResponse:
+    """A refusal given before any view ran: problem JSON under /api/, the error page elsewhere."""
+    if request.path_info.startswith(API_PREFIX):
+        error: dict[str, Any] = {"code": code, "message": message}
+        if field:
+            error["field"] = field
+        return JsonResponse({"error": error}, status=status)
+    return render(request, "error.html", {"status": status, "message": message}, status=status)
+
+
+class InputCharactersMiddleware:
+    """Refuses NUL bytes and lone surrogates anywhere in a request — path, query, headers,
+    cookies, form, multipart or JSON body — before any view, form, session or query sees them
+    (PostgreSQL cannot store NUL; a lone surrogate cannot be encoded): a 400 naming the field.
+    Sits after LocaleMiddleware so the refusal speaks the caller's language."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        try:
+            field = forbidden_field(request)
+        except MultiPartParserError:
+            return refusal(
+                request,
+                status=400,
+                code="invalid_body",
+                message=_("The request body could not be read."),
+                field="body",
+            )
+        if field is None:
+            return self.get_response(request)
+        return refusal(
+            request,
+            status=400,
+            code="invalid_characters",
+            message=_(
+                "This value contains a character that is not allowed (NUL or a lone surrogate)."
+            ),
+            field=field,
+        )
+
+
+class BearerTokenVerdictMiddleware:
+    """An API request carrying `Authorization: Bearer …` is judged on that token alone: a bad
+    or expired one is a 401 with WWW-Authenticate (so apps know to refresh), never a fallback
+    to the session cookie and its CSRF check. Goes right after the middleware that resolves
+    tokens (it marks good ones with request.token_authenticated). Paths that issue tokens
+    (API_TOKEN_ISSUING_PATHS: sign-in, sign-up, refresh, password reset) ignore a stale one."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        path = request.path_info
+        if (
+            path.startswith(API_PREFIX)
+            and request.headers.get("Authorization", "")[:7].lower() == "bearer "
+            and not getattr(request, "token_authenticated", False)
+            and path not in settings.API_TOKEN_ISSUING_PATHS
+        ):
+            response = refusal(
+                request,
+                status=401,
+                code="invalid_token",
+                message=_("The access token is invalid or has expired."),
+            )
+            response["WWW-Authenticate"] = 'Bearer realm="api", error="invalid_token"'
+            return response
+        return self.get_response(request)

@@ -1,6 +1,8 @@
 """Cursor (keyset) pagination: stable under inserts, no OFFSET scans.
 
 A cursor is the ordering values of the last row seen, signed so callers cannot forge one.
+API endpoints take `cursor: PageCursor = None, limit: PageLimit = None`, so the bounds are
+checked and documented in one place.
 """
 
 from __future__ import annotations
@@ -9,17 +11,39 @@ import base64
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
+from django.conf import settings
 from django.core import signing
 from django.db.models import Model, Q, QuerySet
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
+from ninja import Query
 
 from circlemart.core.errors import ValidationFailed
 
 M = TypeVar("M", bound=Model)
 _SALT = "circlemart.pagination"
+# Far above any cursor we sign (a few ordering values and a signature).
+CURSOR_MAX_LENGTH = 512
+
+PageLimit = Annotated[
+    int | None,
+    Query(
+        None,
+        ge=1,
+        le=settings.API_PAGE_SIZE_MAX,
+        description=f"Page size (default {settings.API_PAGE_SIZE_DEFAULT}).",
+    ),
+]
+PageCursor = Annotated[
+    str | None,
+    Query(
+        None,
+        max_length=CURSOR_MAX_LENGTH,
+        description="`next_cursor` of the previous page; leave out for the first page.",
+    ),
+]
 
 
 @dataclass(frozen=True)
@@ -47,6 +71,8 @@ def encode_cursor(values: list[Any]) -> str:
 
 
 def decode_cursor(cursor: str, *, width: int) -> list[Any]:
+    if len(cursor) > CURSOR_MAX_LENGTH:
+        raise ValidationFailed(_("Invalid cursor."), field="cursor")
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         signed = base64.urlsafe_b64decode(padded.encode()).decode()
@@ -94,8 +120,6 @@ def paginate(
 
 def page_size(limit: int | None) -> int:
     """The requested page size, defaulted and bounded; over the maximum is a 400 on `limit`."""
-    from django.conf import settings
-
     if limit is None:
         return int(settings.API_PAGE_SIZE_DEFAULT)
     if limit < 1 or limit > settings.API_PAGE_SIZE_MAX:

@@ -14,6 +14,7 @@ from ninja import Router, Status
 
 from circlemart.core import pagination, ratelimit
 from circlemart.core.errors import NotFound
+from circlemart.core.pagination import PageLimit
 from circlemart.moderation import selectors, services
 from circlemart.moderation.contracts import ReviewStatus
 from circlemart.moderation.schemas import (
@@ -53,7 +54,7 @@ def queue(
     request: HttpRequest,
     status: ReviewStatus = ReviewStatus.OPEN,
     content_type: str | None = None,
-    limit: int | None = None,
+    limit: PageLimit = None,
     offset: int = 0,
 ) -> dict[str, Any]:
     services.moderator_check(user_id=_user_id(request))

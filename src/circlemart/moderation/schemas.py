@@ -1,13 +1,16 @@
-"""Request and response shapes of the moderation API."""
+"""Request and response shapes of the moderation API; the answers that show a contract are
+derived from it (core.contract_schemas)."""
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from ninja import Schema
 
+from circlemart.core.contract_schemas import derived_from
+from circlemart.core.schemas import InputSchema
+from circlemart.moderation.contracts import ReviewItemView
 
-class ReportIn(Schema):
+
+class ReportIn(InputSchema):
     content_type: str
     content_id: int
     reason: str
@@ -18,28 +21,13 @@ class ReportOut(Schema):
     id: int
 
 
-class DecisionIn(Schema):
+class DecisionIn(InputSchema):
     decision: str
     reason: str = ""
 
 
-class ReviewItemOut(Schema):
-    id: int
-    content_type: str
-    content_id: int
-    author_id: int
-    excerpt: str
-    reason: str
-    source: str
-    priority: int
-    report_count: int
-    status: str
-    created_at: datetime
-    due_at: datetime
-    is_overdue: bool
-    decided_by_id: int | None
-    decided_at: datetime | None
-    decision_reason: str
+@derived_from(ReviewItemView)
+class ReviewItemOut(Schema): ...
 
 
 class QueueOut(Schema):

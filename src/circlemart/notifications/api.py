@@ -9,7 +9,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Router, Status
 
-from circlemart.core.pagination import page_size
+from circlemart.core.pagination import PageCursor, PageLimit, page_size
 from circlemart.core.web import signed_in_id
 from circlemart.notifications import selectors, services
 from circlemart.notifications.schemas import (
@@ -25,7 +25,7 @@ router = Router(tags=["notifications"])
 
 @router.get("", response=NotificationPageOut, summary="My notifications, newest activity first")
 def inbox(
-    request: HttpRequest, cursor: str | None = None, limit: int | None = None
+    request: HttpRequest, cursor: PageCursor = None, limit: PageLimit = None
 ) -> dict[str, Any]:
     page = selectors.inbox_page(
         user_id=signed_in_id(request), cursor=cursor, limit=page_size(limit)

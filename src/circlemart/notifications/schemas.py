@@ -1,38 +1,27 @@
-"""Request and response shapes of the notifications API."""
+"""Request and response shapes of the notifications API; the answers that show a contract are
+derived from it (core.contract_schemas)."""
 
 from __future__ import annotations
-
-from datetime import datetime
 
 from ninja import Schema
 from pydantic import ConfigDict
 
-
-class ActorOut(Schema):
-    id: int
-    nickname: str
-    avatar_url: str
-
-
-class NotificationOut(Schema):
-    id: int
-    kind: str
-    target_type: str
-    target_id: int
-    note_id: int | None
-    actor_count: int
-    latest_actors: list[ActorOut]
-    sentence: str
-    excerpt: str
-    url: str
-    is_read: bool
-    created_at: datetime
-    updated_at: datetime
+from circlemart.accounts.contracts import UserCard
+from circlemart.core.contract_schemas import derived_from
+from circlemart.core.schemas import InputSchema
+from circlemart.notifications.contracts import NotificationPage, NotificationView, PreferenceView
 
 
-class NotificationPageOut(Schema):
-    items: list[NotificationOut]
-    next_cursor: str | None
+@derived_from(UserCard, exclude=("city",))
+class ActorOut(Schema): ...
+
+
+@derived_from(NotificationView, nested={UserCard: ActorOut})
+class NotificationOut(Schema): ...
+
+
+@derived_from(NotificationPage, nested={NotificationView: NotificationOut})
+class NotificationPageOut(Schema): ...
 
 
 class UnreadOut(Schema):
@@ -43,13 +32,11 @@ class MarkedOut(Schema):
     marked: int
 
 
-class PreferenceOut(Schema):
-    kind: str
-    label: str
-    is_enabled: bool
+@derived_from(PreferenceView)
+class PreferenceOut(Schema): ...
 
 
-class PreferencesIn(Schema):
+class PreferencesIn(InputSchema):
     """Only the kinds sent change; an unknown kind is a 400 naming it."""
 
     model_config = ConfigDict(extra="forbid")

@@ -13,7 +13,7 @@ from ninja import Router, Status
 from circlemart.cart import selectors as cart_selectors
 from circlemart.cart.session import current_cart_id
 from circlemart.core.errors import NotFound, ValidationFailed
-from circlemart.core.pagination import page_size
+from circlemart.core.pagination import PageCursor, PageLimit, page_size
 from circlemart.core.web import signed_in_id
 from circlemart.orders import aftersales, selectors, services
 from circlemart.orders.schemas import (
@@ -98,8 +98,8 @@ def place(request: HttpRequest, payload: CheckoutIn) -> Status[Any]:
 def my_orders(
     request: HttpRequest,
     status: str | None = None,
-    cursor: str | None = None,
-    limit: int | None = None,
+    cursor: PageCursor = None,
+    limit: PageLimit = None,
 ) -> Any:
     return selectors.orders_of_buyer(
         buyer_id=signed_in_id(request), status=status, cursor=cursor, limit=page_size(limit)

@@ -1,19 +1,28 @@
-"""Shapes of the orders API. Prices are never read from requests: the server prices."""
+"""Shapes of the orders API. Prices are never read from requests: the server prices. The answers
+are derived from the price engine's contracts and the order read models (core.contract_schemas)."""
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
-
 from ninja import Field, Schema
 
+from circlemart.core.contract_schemas import derived_from
+from circlemart.core.schemas import InputSchema
+from circlemart.orders.selectors import (
+    AfterSalesView,
+    OrderLineView,
+    OrderPage,
+    OrderView,
+    TransitionView,
+)
+from circlemart.pricing.contracts import Adjustment, Quote, QuoteLine
 
-class ItemIn(Schema):
+
+class ItemIn(InputSchema):
     sku_id: int
     quantity: int = Field(ge=1, le=9999)
 
 
-class QuoteIn(Schema):
+class QuoteIn(InputSchema):
     items: list[ItemIn] | None = Field(None, max_length=100)  # None: the cart's selected lines
     address_id: int | None = None
     shipping_method: str = "standard"
@@ -25,112 +34,54 @@ class CheckoutIn(QuoteIn):
     expected_total: int | None = Field(None, ge=0)
 
 
-class AdjustmentOut(Schema):
-    stage: str
-    rule: str
-    label: str
-    amount: int
-    sku_id: int | None = None
+@derived_from(Adjustment, optional=("sku_id",))
+class AdjustmentOut(Schema): ...
 
 
+@derived_from(QuoteLine, exclude=("title_en", "cover", "category_path", "max_per_order"))
 class QuoteLineOut(Schema):
-    sku_id: int
-    product_id: int
-    title: str
-    options: dict[str, str]
-    list_price: int
-    unit_price: int
-    quantity: int
-    discount: int
     total: int
 
 
-class QuoteOut(Schema):
-    currency: str
-    lines: list[QuoteLineOut]
-    list_subtotal: int
-    subtotal: int
-    discount_total: int
-    shipping_base: int
-    shipping_fee: int
-    total: int
-    adjustments: list[AdjustmentOut]
+@derived_from(
+    Quote,
+    exclude=("region", "shipping_method"),
+    nested={QuoteLine: QuoteLineOut, Adjustment: AdjustmentOut},
+)
+class QuoteOut(Schema): ...
 
 
-class OrderLineOut(Schema):
-    id: int
-    sku_id: int
-    product_id: int
-    title: str
-    title_en: str
-    options: dict[str, str]
-    cover: str
-    unit_price: int
-    quantity: int
-    discount: int
-    total: int
-    refunded_quantity: int
-    refunded_amount: int
+@derived_from(OrderLineView, exclude=("list_price",))
+class OrderLineOut(Schema): ...
 
 
-class TransitionOut(Schema):
-    from_status: str
-    to_status: str
-    actor_kind: str
-    reason: str
-    at: datetime
+@derived_from(TransitionView)
+class TransitionOut(Schema): ...
 
 
-class AfterSalesOut(Schema):
-    id: int
-    kind: str
-    reason: str
-    detail: str
-    amount: int
-    status: str
-    merchant_note: str
-    lines: dict[str, int]
-    photos: list[str]
-    created_at: datetime
+@derived_from(AfterSalesView)
+class AfterSalesOut(Schema): ...
 
 
-class OrderOut(Schema):
-    number: str
-    status: str
-    currency: str
-    list_subtotal: int
-    subtotal: int
-    discount_total: int
-    shipping_fee: int
-    total: int
-    paid_amount: int
-    refunded_amount: int
-    adjustments: list[dict[str, Any]]
-    shipping_method: str
-    address: dict[str, str]
-    note: str
-    carrier: str
-    tracking_number: str
-    placed_at: datetime
-    payment_deadline: datetime
-    paid_at: datetime | None
-    shipped_at: datetime | None
-    delivered_at: datetime | None
-    completed_at: datetime | None
-    cancelled_at: datetime | None
-    cancel_reason: str
-    fulfilment_hold: str = ""  # "group_buy": waiting for the group to fill before shipping
-    lines: list[OrderLineOut]
-    transitions: list[TransitionOut]
-    after_sales: list[AfterSalesOut]
+@derived_from(
+    OrderView,
+    exclude=("buyer_id",),
+    # "group_buy": waiting for the group to fill before shipping; documented as optional.
+    optional=("fulfilment_hold",),
+    nested={
+        OrderLineView: OrderLineOut,
+        TransitionView: TransitionOut,
+        AfterSalesView: AfterSalesOut,
+    },
+)
+class OrderOut(Schema): ...
 
 
-class OrderPageOut(Schema):
-    items: list[OrderOut]
-    next_cursor: str | None
+@derived_from(OrderPage, nested={OrderView: OrderOut})
+class OrderPageOut(Schema): ...
 
 
-class PaymentStartIn(Schema):
+class PaymentStartIn(InputSchema):
     provider: str = Field(
         "",
         max_length=40,
@@ -146,16 +97,16 @@ class PaymentStartOut(Schema):
     status: str
 
 
-class ReasonIn(Schema):
+class ReasonIn(InputSchema):
     reason: str = Field("", max_length=300)
 
 
-class ShipIn(Schema):
+class ShipIn(InputSchema):
     carrier: str = Field(max_length=40)
     tracking_number: str = Field(max_length=40)
 
 
-class AfterSalesIn(Schema):
+class AfterSalesIn(InputSchema):
     kind: str
     reason: str
     detail: str = Field("", max_length=1000)
@@ -163,12 +114,12 @@ class AfterSalesIn(Schema):
     amount: int | None = None
 
 
-class ApproveIn(Schema):
+class ApproveIn(InputSchema):
     amount: int | None = None
     restock: bool | None = None
     note: str = Field("", max_length=300)
 
 
-class ReturnShipmentIn(Schema):
+class ReturnShipmentIn(InputSchema):
     carrier: str = Field(max_length=40)
     tracking_number: str = Field(max_length=40)

@@ -6,21 +6,16 @@ from typing import Literal
 
 from ninja import Field, Schema
 
-
-class PaymentOut(Schema):
-    id: int
-    order_number: str
-    amount: int
-    currency: str
-    status: str
-    provider: str
-    redirect_url: str
-    refunded_amount: int
-    is_late_capture: bool
-    qr_code: str
+from circlemart.core.contract_schemas import derived_from
+from circlemart.core.schemas import InputSchema
+from circlemart.payments.contracts import PaymentView
 
 
-class GatewayBehaviourIn(Schema):
+@derived_from(PaymentView)  # see core.contract_schemas
+class PaymentOut(Schema): ...
+
+
+class GatewayBehaviourIn(InputSchema):
     """Test mode only: how the payment's test gateway charge misbehaves. Omitted = unchanged."""
 
     fail_payment: bool | None = None
@@ -40,7 +35,7 @@ class GatewayBehaviourOut(Schema):
     out_of_order: bool
 
 
-class GatewayCompleteIn(Schema):
+class GatewayCompleteIn(InputSchema):
     """Test mode only: act as the buyer on the hosted page."""
 
     outcome: Literal["pay", "fail"]

@@ -16,7 +16,7 @@ from ninja.files import UploadedFile
 
 from circlemart.catalog import selectors as catalog_selectors
 from circlemart.core.errors import NotFound
-from circlemart.core.pagination import page_size
+from circlemart.core.pagination import PageCursor, PageLimit, page_size
 from circlemart.core.web import signed_in_id, viewer_id
 from circlemart.reviews import selectors, services
 from circlemart.reviews.contracts import ReviewRef
@@ -57,8 +57,8 @@ def _created(ref: ReviewRef) -> Status[Any]:
 def product_reviews(
     request: HttpRequest,
     product_id: int,
-    cursor: str | None = None,
-    limit: int | None = None,
+    cursor: PageCursor = None,
+    limit: PageLimit = None,
     with_photos: bool = False,
 ) -> dict[str, Any]:
     _existing_product(product_id)
@@ -169,7 +169,7 @@ def review_unhide(request: HttpRequest, review_id: int) -> Status[Any]:
     summary="A product's questions, newest first, each with its best answer",
 )
 def product_questions(
-    request: HttpRequest, product_id: int, cursor: str | None = None, limit: int | None = None
+    request: HttpRequest, product_id: int, cursor: PageCursor = None, limit: PageLimit = None
 ) -> dict[str, Any]:
     _existing_product(product_id)
     page = selectors.product_questions(

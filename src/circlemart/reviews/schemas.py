@@ -1,125 +1,100 @@
 """Request and response shapes of the reviews API. Field rules live in the services, so their
-(translated) messages are the ones callers see."""
+(translated) messages are the ones callers see; the answers are derived from the contracts
+(core.contract_schemas)."""
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from ninja import Schema
 
+from circlemart.core.contract_schemas import derived_from
+from circlemart.core.schemas import InputSchema
+from circlemart.reviews.contracts import (
+    AnswerView,
+    AuthorView,
+    FollowUpView,
+    HelpfulResult,
+    MerchantReplyView,
+    PhotoView,
+    QuestionDetail,
+    QuestionPage,
+    QuestionView,
+    ReviewPage,
+    ReviewRef,
+    ReviewSummaryView,
+    ReviewView,
+)
 
-class ReviewIn(Schema):
+
+class ReviewIn(InputSchema):
     product_id: int
     order_line_id: int
     rating: int
     text: str = ""
 
 
-class TextIn(Schema):
+class TextIn(InputSchema):
     text: str
 
 
-class HideIn(Schema):
+class HideIn(InputSchema):
     reason: str = ""
 
 
-class AuthorOut(Schema):
-    id: int
-    nickname: str
-    avatar_url: str
+@derived_from(AuthorView)
+class AuthorOut(Schema): ...
 
 
-class PhotoOut(Schema):
-    url: str
-    thumbnail_url: str
-    width: int
-    height: int
+@derived_from(PhotoView)
+class PhotoOut(Schema): ...
 
 
-class FollowUpOut(Schema):
-    id: int
-    text: str
-    status: str
-    created_at: datetime
-    days_after: int
+@derived_from(FollowUpView)
+class FollowUpOut(Schema): ...
 
 
-class MerchantReplyOut(Schema):
-    text: str
-    created_at: datetime
-    updated_at: datetime
+@derived_from(MerchantReplyView)
+class MerchantReplyOut(Schema): ...
 
 
-class ReviewOut(Schema):
-    id: int
-    product_id: int
-    author: AuthorOut
-    rating: int
-    text: str
-    status: str
-    is_verified: bool
-    photos: list[PhotoOut]
-    follow_up: FollowUpOut | None
-    merchant_reply: MerchantReplyOut | None
-    helpful_count: int
-    is_helpful_by_viewer: bool
-    is_mine: bool
-    created_at: datetime
+@derived_from(
+    ReviewView,
+    nested={
+        AuthorView: AuthorOut,
+        PhotoView: PhotoOut,
+        FollowUpView: FollowUpOut,
+        MerchantReplyView: MerchantReplyOut,
+    },
+)
+class ReviewOut(Schema): ...
 
 
-class ReviewPageOut(Schema):
-    items: list[ReviewOut]
-    next_cursor: str | None
+@derived_from(ReviewPage, nested={ReviewView: ReviewOut})
+class ReviewPageOut(Schema): ...
 
 
-class SummaryOut(Schema):
-    product_id: int
-    count: int
-    average: float
-    distribution: dict[int, int]
+@derived_from(ReviewSummaryView)
+class SummaryOut(Schema): ...
 
 
-class CreatedOut(Schema):
-    id: int
-    status: str
+@derived_from(ReviewRef)  # what was written: a review, follow-up, question or answer
+class CreatedOut(Schema): ...
 
 
-class HelpfulOut(Schema):
-    review_id: int
-    helpful_count: int
-    is_helpful_by_viewer: bool
+@derived_from(HelpfulResult)
+class HelpfulOut(Schema): ...
 
 
-class AnswerOut(Schema):
-    id: int
-    question_id: int
-    author: AuthorOut
-    text: str
-    status: str
-    is_best: bool
-    is_mine: bool
-    created_at: datetime
+@derived_from(AnswerView, nested={AuthorView: AuthorOut})
+class AnswerOut(Schema): ...
 
 
-class QuestionOut(Schema):
-    id: int
-    product_id: int
-    author: AuthorOut
-    text: str
-    status: str
-    answer_count: int
-    is_mine: bool
-    created_at: datetime
-    best_answer: AnswerOut | None
+@derived_from(QuestionView, nested={AuthorView: AuthorOut, AnswerView: AnswerOut})
+class QuestionOut(Schema): ...
 
 
-class QuestionPageOut(Schema):
-    items: list[QuestionOut]
-    next_cursor: str | None
+@derived_from(QuestionPage, nested={QuestionView: QuestionOut})
+class QuestionPageOut(Schema): ...
 
 
-class QuestionDetailOut(Schema):
-    question: QuestionOut
-    answers: list[AnswerOut]
-    can_answer: bool
-    can_pick_best: bool
+@derived_from(QuestionDetail, nested={QuestionView: QuestionOut, AnswerView: AnswerOut})
+class QuestionDetailOut(Schema): ...

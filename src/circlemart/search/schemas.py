@@ -1,47 +1,53 @@
-"""Response shapes of the product listing/search API."""
+"""Response shapes of the product listing/search API; those that show a contract are derived
+from it (core.contract_schemas)."""
 
 from __future__ import annotations
 
 from ninja import Schema
 
 from circlemart.catalog.schemas import ProductCardOut
+from circlemart.core.contract_schemas import derived_from
+from circlemart.search.contracts import (
+    BrandFacet,
+    CategoryFacet,
+    HistoryEntry,
+    HotSearch,
+    PriceBucket,
+    SearchFacets,
+    SuggestionView,
+    TagFacet,
+)
 
 
-class CategoryFacetOut(Schema):
-    id: int
-    name: str
-    name_en: str
-    slug: str
-    count: int
+@derived_from(CategoryFacet)
+class CategoryFacetOut(Schema): ...
 
 
-class BrandFacetOut(Schema):
-    id: int
-    name: str
-    name_en: str
-    slug: str
-    count: int
+@derived_from(BrandFacet)
+class BrandFacetOut(Schema): ...
 
 
-class PriceBucketOut(Schema):
-    low: int
-    high: int | None
-    count: int
+@derived_from(PriceBucket)
+class PriceBucketOut(Schema): ...
 
 
-class TagFacetOut(Schema):
-    name: str
-    count: int
+@derived_from(TagFacet)
+class TagFacetOut(Schema): ...
 
 
-class FacetsOut(Schema):
-    categories: list[CategoryFacetOut]
-    brands: list[BrandFacetOut]
-    price_buckets: list[PriceBucketOut]
-    in_stock_count: int
-    tags: list[TagFacetOut]
+@derived_from(
+    SearchFacets,
+    nested={
+        CategoryFacet: CategoryFacetOut,
+        BrandFacet: BrandFacetOut,
+        PriceBucket: PriceBucketOut,
+        TagFacet: TagFacetOut,
+    },
+)
+class FacetsOut(Schema): ...
 
 
+# Its own shape, not SearchResult's: the page carries the product cards of its product ids.
 class ProductPageOut(Schema):
     items: list[ProductCardOut]
     total: int
@@ -53,16 +59,14 @@ class ProductPageOut(Schema):
     facets: FacetsOut | None
 
 
-class SuggestionOut(Schema):
-    text: str
-    kind: str
+@derived_from(SuggestionView)
+class SuggestionOut(Schema): ...
 
 
-class HotSearchOut(Schema):
-    query: str
-    searchers: int
+@derived_from(HotSearch)
+class HotSearchOut(Schema): ...
 
 
+@derived_from(HistoryEntry)
 class HistoryEntryOut(Schema):
-    query: str
-    searched_at: str
+    searched_at: str  # sent as the ISO text the API writes (documented without a format)

@@ -13,7 +13,7 @@ from ninja.files import UploadedFile
 
 from circlemart.accounts import selectors as account_selectors
 from circlemart.core.errors import NotFound
-from circlemart.core.pagination import CursorPage, page_size
+from circlemart.core.pagination import CursorPage, PageCursor, PageLimit, page_size
 from circlemart.core.web import signed_in_id, viewer_id
 from circlemart.social import poster, selectors, services
 from circlemart.social.contracts import NoteInput
@@ -97,7 +97,7 @@ def user_relationship(request: HttpRequest, user_id: int) -> Any:
     "/{user_id}/followers", response=EdgePageOut, auth=None, summary="Followers, newest first"
 )
 def followers(
-    request: HttpRequest, user_id: int, cursor: str | None = None, limit: int | None = None
+    request: HttpRequest, user_id: int, cursor: PageCursor = None, limit: PageLimit = None
 ) -> dict[str, Any]:
     _existing_user(user_id)
     page = selectors.followers_page(user_id=user_id, cursor=cursor, limit=page_size(limit))
@@ -108,7 +108,7 @@ def followers(
     "/{user_id}/following", response=EdgePageOut, auth=None, summary="Followed users, newest first"
 )
 def following(
-    request: HttpRequest, user_id: int, cursor: str | None = None, limit: int | None = None
+    request: HttpRequest, user_id: int, cursor: PageCursor = None, limit: PageLimit = None
 ) -> dict[str, Any]:
     _existing_user(user_id)
     page = selectors.following_page(user_id=user_id, cursor=cursor, limit=page_size(limit))
@@ -119,7 +119,7 @@ def following(
     "/{user_id}/friends", response=EdgePageOut, auth=None, summary="Mutual follows, newest first"
 )
 def friends(
-    request: HttpRequest, user_id: int, cursor: str | None = None, limit: int | None = None
+    request: HttpRequest, user_id: int, cursor: PageCursor = None, limit: PageLimit = None
 ) -> dict[str, Any]:
     _existing_user(user_id)
     page = selectors.friends_page(user_id=user_id, cursor=cursor, limit=page_size(limit))
@@ -128,7 +128,7 @@ def friends(
 
 @router.get("/{user_id}/notes", response=FeedPageOut, auth=None, summary="A user's notes")
 def user_notes(
-    request: HttpRequest, user_id: int, cursor: str | None = None, limit: int | None = None
+    request: HttpRequest, user_id: int, cursor: PageCursor = None, limit: PageLimit = None
 ) -> Any:
     _existing_user(user_id)
     return selectors.profile_feed(
@@ -249,7 +249,7 @@ def drafts(request: HttpRequest) -> Any:
     "/notes/{note_id}/comments", response=CommentPageOut, auth=None, summary="Comments"
 )
 def comments(
-    request: HttpRequest, note_id: int, cursor: str | None = None, limit: int | None = None
+    request: HttpRequest, note_id: int, cursor: PageCursor = None, limit: PageLimit = None
 ) -> dict[str, Any]:
     found = selectors.comments_page(
         note_id=note_id, viewer_id=viewer_id(request), cursor=cursor, limit=page_size(limit)
@@ -291,7 +291,7 @@ def comment_create(request: HttpRequest, note_id: int, payload: CommentIn) -> St
     "/comments/{comment_id}/replies", response=CommentPageOut, auth=None, summary="Replies"
 )
 def replies(
-    request: HttpRequest, comment_id: int, cursor: str | None = None, limit: int | None = None
+    request: HttpRequest, comment_id: int, cursor: PageCursor = None, limit: PageLimit = None
 ) -> dict[str, Any]:
     found = selectors.comment_replies(
         comment_id=comment_id, viewer_id=viewer_id(request), cursor=cursor, limit=page_size(limit)
@@ -373,8 +373,8 @@ def folder_delete(request: HttpRequest, folder_id: int) -> Status[Any]:
 def favourites(
     request: HttpRequest,
     folder_id: int | None = None,
-    cursor: str | None = None,
-    limit: int | None = None,
+    cursor: PageCursor = None,
+    limit: PageLimit = None,
 ) -> Any:
     return selectors.favourites_page(
         user_id=signed_in_id(request), folder_id=folder_id, cursor=cursor, limit=page_size(limit)
@@ -415,16 +415,14 @@ def attribution(request: HttpRequest) -> Status[Any]:
 
 
 @content_router.get("/feed/following", response=FeedPageOut, summary="Following feed")
-def feed_following(
-    request: HttpRequest, cursor: str | None = None, limit: int | None = None
-) -> Any:
+def feed_following(request: HttpRequest, cursor: PageCursor = None, limit: PageLimit = None) -> Any:
     return selectors.following_feed(
         viewer_id=signed_in_id(request), cursor=cursor, limit=page_size(limit)
     )
 
 
 @content_router.get("/feed/discover", response=FeedPageOut, auth=None, summary="Discover feed")
-def feed_discover(request: HttpRequest, cursor: str | None = None, limit: int | None = None) -> Any:
+def feed_discover(request: HttpRequest, cursor: PageCursor = None, limit: PageLimit = None) -> Any:
     return selectors.discover_feed(
         viewer_id=viewer_id(request), cursor=cursor, limit=page_size(limit)
     )
@@ -436,7 +434,7 @@ def feed_discover(request: HttpRequest, cursor: str | None = None, limit: int | 
     auth=None,
     summary="Notes tagging a product",
 )
-def product_notes(request: HttpRequest, product_id: int, limit: int | None = None) -> Any:
+def product_notes(request: HttpRequest, product_id: int, limit: PageLimit = None) -> Any:
     return selectors.notes_tagging_product(product_id, viewer_id(request), page_size(limit))
 
 
@@ -482,7 +480,7 @@ def circle_get(request: HttpRequest, circle_id: int) -> Any:
     "/circles/{circle_id}/feed", response=FeedPageOut, auth=None, summary="Circle feed"
 )
 def circle_feed(
-    request: HttpRequest, circle_id: int, cursor: str | None = None, limit: int | None = None
+    request: HttpRequest, circle_id: int, cursor: PageCursor = None, limit: PageLimit = None
 ) -> Any:
     _circle(request, circle_id)
     return selectors.circle_feed(
@@ -542,7 +540,7 @@ def note_remove(request: HttpRequest, note_id: int) -> Status[Any]:
 
 
 @content_router.get("/topics/trending", response=list[TopicOut], auth=None, summary="Trending")
-def topics_trending(request: HttpRequest, limit: int | None = None) -> Any:
+def topics_trending(request: HttpRequest, limit: PageLimit = None) -> Any:
     return selectors.trending_topics(limit=page_size(limit))
 
 
@@ -556,7 +554,7 @@ def topic_get(request: HttpRequest, name: str) -> Any:
 
 @content_router.get("/topics/{name}/feed", response=FeedPageOut, auth=None, summary="Topic feed")
 def topic_feed(
-    request: HttpRequest, name: str, cursor: str | None = None, limit: int | None = None
+    request: HttpRequest, name: str, cursor: PageCursor = None, limit: PageLimit = None
 ) -> Any:
     topic_get(request, name)
     return selectors.topic_feed(

@@ -1,4 +1,5 @@
-"""In/Out schemas of the social API."""
+"""In/Out schemas of the social API; the answers that show a contract are derived from it
+(core.contract_schemas)."""
 
 from __future__ import annotations
 
@@ -6,27 +7,40 @@ from datetime import datetime
 
 from ninja import Field, Schema
 
+from circlemart.accounts.contracts import UserCard
+from circlemart.catalog.contracts import ProductCard
+from circlemart.core.contract_schemas import derived_from
+from circlemart.core.schemas import InputSchema
+from circlemart.social.contracts import (
+    CircleView,
+    CommentView,
+    FeedPage,
+    FolderView,
+    NoteCard,
+    NoteDetail,
+    NoteImageView,
+    Relationship,
+    RevisionView,
+    ShareAttribution,
+    ShareLink,
+    TopicView,
+)
 
-class UserCardOut(Schema):
-    id: int
-    nickname: str
-    avatar_url: str
-    city: str
+
+@derived_from(UserCard)
+class UserCardOut(Schema): ...
 
 
-class PublicProfileOut(UserCardOut):
+@derived_from(UserCard)
+class PublicProfileOut(Schema):
     followers: int
     following: int
     friends: int
     is_followed_by_me: bool
 
 
-class RelationshipOut(Schema):
-    is_following: bool
-    is_followed_by: bool
-    is_friend: bool
-    is_blocking: bool
-    is_blocked_by: bool
+@derived_from(Relationship)
+class RelationshipOut(Schema): ...
 
 
 class EdgeOut(Schema):
@@ -49,7 +63,9 @@ class BlockOut(Schema):
     created: bool
 
 
-class NoteIn(Schema):
+# Requests are written by hand: their bounds are the edge's, and `publish` is the request's;
+# the services take contracts.NoteInput.
+class NoteIn(InputSchema):
     text: str = Field(..., max_length=20000)
     title: str = Field("", max_length=1000)
     visibility: str = "public"
@@ -60,103 +76,45 @@ class NoteIn(Schema):
     publish: bool = True
 
 
-class NoteCardOut(Schema):
-    id: int
-    author: UserCardOut
-    title: str
-    excerpt: str
-    cover_url: str
-    image_count: int
-    like_count: int
-    comment_count: int
-    visibility: str
-    status: str
-    moderation_state: str
-    published_at: datetime | None
-    is_repost: bool
-    repost_of_id: int | None
-    circle_id: int | None
-    is_pinned: bool
-    liked_by_me: bool
+@derived_from(NoteCard, nested={UserCard: UserCardOut})
+class NoteCardOut(Schema): ...
 
 
-class NoteImageOut(Schema):
-    url: str
-    thumbnail_url: str
-    width: int
-    height: int
+@derived_from(NoteImageView)
+class NoteImageOut(Schema): ...
 
 
-class ProductTagOut(Schema):
-    id: int
-    title: str
-    title_en: str
-    price_min: int
-    currency: str
-    cover: str
+@derived_from(ProductCard, only=("id", "title", "title_en", "price_min", "currency", "cover"))
+class ProductTagOut(Schema): ...
 
 
-class NoteDetailOut(Schema):
-    id: int
-    author: UserCardOut
-    title: str
-    text: str
-    images: list[NoteImageOut]
-    video_url: str
-    location: str
-    visibility: str
-    circle_id: int | None
-    status: str
-    moderation_state: str
-    moderation_reason: str
-    products: list[ProductTagOut]
-    topics: list[str]
-    mentions: list[UserCardOut]
-    like_count: int
-    comment_count: int
-    favourite_count: int
-    share_count: int
-    created_at: datetime
-    published_at: datetime | None
-    edited_at: datetime | None
-    revision_count: int
-    repost_of: NoteCardOut | None
-    is_mine: bool
-    liked_by_me: bool
-    favourited_by_me: bool
+@derived_from(
+    NoteDetail,
+    nested={
+        UserCard: UserCardOut,
+        NoteImageView: NoteImageOut,
+        ProductCard: ProductTagOut,
+        NoteCard: NoteCardOut,
+    },
+)
+class NoteDetailOut(Schema): ...
 
 
-class RevisionOut(Schema):
-    number: int
-    title: str
-    text: str
-    created_at: datetime
+@derived_from(RevisionView)
+class RevisionOut(Schema): ...
 
 
-class FeedPageOut(Schema):
-    items: list[NoteCardOut]
-    next_cursor: str | None
-    source: str = "sql"
+@derived_from(FeedPage, optional=("source",), nested={NoteCard: NoteCardOut})
+class FeedPageOut(Schema): ...
 
 
-class CommentIn(Schema):
+class CommentIn(InputSchema):
     text: str = Field(..., max_length=10000)
     parent_id: int | None = None
 
 
-class CommentOut(Schema):
-    id: int
-    note_id: int
-    author: UserCardOut
-    text: str
-    parent_id: int | None
-    like_count: int
-    reply_count: int
-    moderation_state: str
-    created_at: datetime
-    liked_by_me: bool
-    is_deleted: bool
-    replies: list[CommentOut] = []
+@derived_from(CommentView, optional=("replies",), nested={UserCard: UserCardOut})
+class CommentOut(Schema): ...
 
 
 class CommentPageOut(Schema):
@@ -170,64 +128,43 @@ class ToggleOut(Schema):
     count: int | None = None
 
 
-class FolderIn(Schema):
+class FolderIn(InputSchema):
     name: str = Field(..., max_length=1000)
 
 
-class FolderOut(Schema):
-    id: int
-    name: str
-    is_default: bool
-    item_count: int
+@derived_from(FolderView)
+class FolderOut(Schema): ...
 
 
-class FavouriteIn(Schema):
+class FavouriteIn(InputSchema):
     folder_id: int | None = None
 
 
-class ShareIn(Schema):
+class ShareIn(InputSchema):
     channel: str = "link"
 
 
-class ShareOut(Schema):
-    token: str
-    path: str
+@derived_from(ShareLink)
+class ShareOut(Schema): ...
 
 
-class RepostIn(Schema):
+class RepostIn(InputSchema):
     text: str = Field("", max_length=10000)
 
 
-class CircleIn(Schema):
+class CircleIn(InputSchema):
     name: str = Field(..., max_length=1000)
     description: str = Field("", max_length=10000)
     rules: str = Field("", max_length=20000)
 
 
-class CircleOut(Schema):
-    id: int
-    name: str
-    description: str
-    rules: str
-    cover_url: str
-    owner_id: int
-    member_count: int
-    note_count: int
-    moderation_state: str
-    created_at: datetime
-    my_role: str | None
+@derived_from(CircleView)
+class CircleOut(Schema): ...
 
 
-class TopicOut(Schema):
-    name: str
-    label: str
-    note_count: int
-    follower_count: int
-    trending_score: float
-    followed_by_me: bool
+@derived_from(TopicView)
+class TopicOut(Schema): ...
 
 
-class AttributionOut(Schema):
-    note_id: int
-    sharer_id: int
-    visited_at: datetime
+@derived_from(ShareAttribution)
+class AttributionOut(Schema): ...
