@@ -59,7 +59,7 @@ from circlemart.accounts import services as accounts
 from circlemart.accounts.models import User
 from circlemart.catalog import services as catalog
 from circlemart.core import clock
-from circlemart.promotions.flash_models import FlashItem, FlashSession
+from circlemart.promotions.flash.models import FlashItem, FlashSession
 run = uuid.uuid4().hex[:8]
 category = catalog.category_create(name="秒杀基准", name_en="Flash bench", slug=f"flash-{{run}}")
 now = clock.now()
@@ -89,7 +89,7 @@ for index in range({users}):
 # The sold-out items are sold out before the run, through the service a buyer uses: the
 # measurement then sees only the refusals that make up most of a real flash sale.
 from django.conf import settings
-from circlemart.promotions import flash_services
+from circlemart.promotions.flash import services as flash_services
 for name in ("sold-out-redis", "sold-out-db"):
     settings.PROMOTIONS_FLASH_BACKEND = "auto" if name.endswith("redis") else "db"
     for index in range({sold_out_units}):
@@ -107,8 +107,8 @@ CHECK_SNIPPET = """
 import json
 from collections import Counter
 from django.db.models import Sum
-from circlemart.promotions import flash_store
-from circlemart.promotions.flash_models import FlashBuyer, FlashItem, FlashPurchase
+from circlemart.promotions.flash import store as flash_store
+from circlemart.promotions.flash.models import FlashBuyer, FlashItem, FlashPurchase
 from circlemart.orders.models import Order
 from circlemart.core.models import IdempotencyRecord
 report = {{}}
@@ -327,7 +327,7 @@ def measure(
 def redis_floor(redis_url: str, *, requests: int) -> list[Row]:
     import redis
 
-    from circlemart.promotions import flash_store
+    from circlemart.promotions.flash import store as flash_store
 
     client = redis.Redis.from_url(redis_url)
     prefix = f"bench:flash:{uuid.uuid4().hex[:8]}:"

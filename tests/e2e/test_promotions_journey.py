@@ -18,10 +18,10 @@ from circlemart.core.events import relay_pending
 from circlemart.orders import services as order_services
 from circlemart.orders.models import Order
 from circlemart.payments import gateway
-from circlemart.promotions import group_services
-from circlemart.promotions.flash_models import FlashItem, FlashSession
-from circlemart.promotions.group_models import Group, GroupDeal
-from circlemart.promotions.models import UserCoupon
+from circlemart.promotions.coupons.models import UserCoupon
+from circlemart.promotions.flash.models import FlashItem, FlashSession
+from circlemart.promotions.group import services as group_services
+from circlemart.promotions.group.models import Group, GroupDeal
 from tests.e2e.conftest import PHONE, BrowserLog, Screenshot, sign_in
 from tests.orders.conftest import make_buyer, make_sku, token_of
 from tests.promotions.conftest import template

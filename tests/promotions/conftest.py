@@ -7,9 +7,9 @@ from datetime import timedelta
 from typing import Any
 
 from circlemart.core import clock
-from circlemart.promotions import services
-from circlemart.promotions.contracts import CouponKind
-from circlemart.promotions.models import CouponTemplate, ThresholdDiscount
+from circlemart.promotions.coupons import services
+from circlemart.promotions.coupons.contracts import CouponKind
+from circlemart.promotions.coupons.models import CouponTemplate, ThresholdDiscount
 from tests.orders.conftest import (  # noqa: F401  (fixtures re-exported for these tests)
     _webhooks_in_process,
     act,

@@ -9,10 +9,11 @@ import pytest
 
 from circlemart.catalog import selectors as catalog_selectors
 from circlemart.core import clock
-from circlemart.promotions import group_selectors, selectors
-from circlemart.promotions.bargain_models import Bargain
-from circlemart.promotions.flash_models import FlashItem, FlashSession
-from circlemart.promotions.group_models import Group, GroupDeal, GroupMember
+from circlemart.promotions.bargain.models import Bargain
+from circlemart.promotions.coupons import selectors
+from circlemart.promotions.flash.models import FlashItem, FlashSession
+from circlemart.promotions.group import selectors as group_selectors
+from circlemart.promotions.group.models import Group, GroupDeal, GroupMember
 from circlemart.promotions.seed import seed_promotions
 from tests.promotions.conftest import make_buyer, make_sku
 

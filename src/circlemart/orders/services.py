@@ -7,6 +7,7 @@ order cannot both win."""
 from __future__ import annotations
 
 import json
+import logging
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
@@ -23,7 +24,13 @@ from circlemart.accounts import selectors as account_selectors
 from circlemart.cart import services as cart_services
 from circlemart.catalog import services as catalog_services
 from circlemart.core import clock
-from circlemart.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from circlemart.core.errors import (
+    Conflict,
+    DomainError,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+)
 from circlemart.core.events import publish
 from circlemart.core.money import Money
 from circlemart.core.text import clean_plain_text
@@ -42,6 +49,8 @@ from circlemart.pricing.contracts import PlacedOrder, Quote, QuoteItem
 NUMBER_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford: no I, L, O, U
 NOTE_MAX = 200
 MANAGE_PERMISSION = "orders.change_order"
+
+logger = logging.getLogger(__name__)
 
 
 def new_order_number() -> str:
@@ -298,6 +307,18 @@ def order_pay(
         site_url=site_url,
         provider=provider,
     )
+
+
+def order_pay_link(*, buyer_id: int, number: str, return_url: str) -> str:
+    """Where on this site to send a buyer who just placed an order to pay it (the QR page, the
+    hand-off to the provider's page, the test gateway), or "" when the payment cannot start
+    now: the order page then shows why and offers to pay again."""
+    try:
+        payment = order_pay(buyer_id=buyer_id, number=number, return_url=return_url)
+    except DomainError as refusal:
+        logger.warning("payment did not start", extra={"order": number, "code": refusal.code})
+        return ""
+    return payment_selectors.buyer_pay_path(payment)
 
 
 def _cancel(order: Order, *, actor: Actor, reason: str) -> Order:

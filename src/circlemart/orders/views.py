@@ -27,7 +27,7 @@ from circlemart.orders.models import AfterSalesRequest
 from circlemart.payments import selectors as payment_selectors
 from circlemart.pricing import selectors as pricing_selectors
 from circlemart.pricing.contracts import QuoteItem
-from circlemart.promotions import selectors as promotion_selectors
+from circlemart.promotions.coupons import selectors as promotion_selectors
 
 STATUS_TABS = [
     ("", gettext_lazy("All")),

@@ -1,1 +1,2 @@
-"""Promotions: coupons, threshold discounts and member prices (flash sales, group buy next)."""
+"""Promotions: coupons, flash sales, group buy and bargains — one Django app, one sub-package per
+mechanism (coupons/, flash/, group/, bargain/)."""

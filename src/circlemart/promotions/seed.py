@@ -18,12 +18,13 @@ from circlemart.core import clock
 from circlemart.core.errors import DomainError
 from circlemart.inventory import selectors as inventory_selectors
 from circlemart.orders.seed import demo_pay, payments_in_process, step
-from circlemart.promotions import bargain_services, group_services
-from circlemart.promotions.bargain_models import BargainDeal
-from circlemart.promotions.contracts import CouponKind
-from circlemart.promotions.flash_models import FlashItem, FlashSession
-from circlemart.promotions.group_models import GroupDeal
-from circlemart.promotions.models import CouponCode, CouponTemplate, ThresholdDiscount
+from circlemart.promotions.bargain import services as bargain_services
+from circlemart.promotions.bargain.models import BargainDeal
+from circlemart.promotions.coupons.contracts import CouponKind
+from circlemart.promotions.coupons.models import CouponCode, CouponTemplate, ThresholdDiscount
+from circlemart.promotions.flash.models import FlashItem, FlashSession
+from circlemart.promotions.group import services as group_services
+from circlemart.promotions.group.models import GroupDeal
 
 logger = logging.getLogger(__name__)
 

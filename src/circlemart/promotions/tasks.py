@@ -1,14 +1,11 @@
-"""Periodic sweeps of promotions (celery beat); safe to run twice at once."""
+"""The app's tasks module, which Celery's autodiscovery imports: it imports each mechanism's
+Celery tasks so they register (task names stay "promotions.<name>")."""
 
 from __future__ import annotations
 
-from celery import shared_task
+from circlemart.promotions.bargain import tasks as bargain_tasks
+from circlemart.promotions.coupons import tasks as coupon_tasks
+from circlemart.promotions.flash import tasks as flash_tasks
+from circlemart.promotions.group import tasks as group_tasks
 
-from circlemart.promotions import services
-
-
-@shared_task(
-    name="promotions.expire_coupons", ignore_result=True, soft_time_limit=120, time_limit=150
-)
-def expire_coupons() -> int:
-    return services.coupons_expire()
+__all__ = ["bargain_tasks", "coupon_tasks", "flash_tasks", "group_tasks"]

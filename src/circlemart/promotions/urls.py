@@ -2,17 +2,20 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, path
 
-from circlemart.promotions import bargain_views, group_views, views
+from circlemart.promotions.bargain import views as bargain_views
+from circlemart.promotions.coupons import views as coupon_views
+from circlemart.promotions.flash import views as flash_views
+from circlemart.promotions.group import views as group_views
 
 app_name = "promotions"
 
 urlpatterns: list[URLPattern | URLResolver] = [
-    path("coupons/", views.claim_centre, name="claim-centre"),
-    path("coupons/<int:template_id>/claim/", views.coupon_claim, name="claim"),
-    path("me/", views.my_coupons, name="my-coupons"),
-    path("redeem/", views.redeem, name="redeem"),
-    path("flash/", views.flash_now, name="flash-now"),
-    path("flash/<int:item_id>/buy/", views.flash_buy, name="flash-buy"),
+    path("coupons/", coupon_views.claim_centre, name="claim-centre"),
+    path("coupons/<int:template_id>/claim/", coupon_views.coupon_claim, name="claim"),
+    path("me/", coupon_views.my_coupons, name="my-coupons"),
+    path("redeem/", coupon_views.redeem, name="redeem"),
+    path("flash/", flash_views.flash_now, name="flash-now"),
+    path("flash/<int:item_id>/buy/", flash_views.flash_buy, name="flash-buy"),
     path("groups/deals/<int:deal_id>/", group_views.deal_page, name="group-deal"),
     path("groups/deals/<int:deal_id>/open/", group_views.group_open, name="group-open"),
     path("groups/mine/", group_views.my_groups, name="my-groups"),
