@@ -133,17 +133,25 @@ class TestRegister:
 
 
 class TestLoginAndTokens:
-    def test_login_wrong_password_then_lockout(self, api_client, settings):
-        settings.LOGIN_LOCKOUT_THRESHOLD = 3
+    def test_login_wrong_password_then_step_up_not_lock_out(self, api_client, settings):
+        """Replaces the old lock-out test (3 failures → 429 account_locked for everyone)."""
+        settings.LOGIN_STEP_UP_AFTER_FAILURES = 3
         user = UserFactory(email="lock@example.com")
         codes = [
             post(api_client, "/api/v1/auth/login", {"email": user.email, "password": "bad"})
             for _ in range(3)
         ]
-        assert [response.status_code for response in codes] == [401, 401, 429]
-        assert codes[2].json()["error"]["code"] == "account_locked"
+        assert [response.status_code for response in codes] == [401, 401, 401]
+        assert {response.json()["error"]["code"] for response in codes} == {"invalid_credentials"}
         right = post(api_client, "/api/v1/auth/login", {"email": user.email, "password": PASSWORD})
-        assert right.status_code == 429
+        assert right.status_code == 401
+        error = right.json()["error"]
+        assert (error["code"], error["field"]) == ("challenge_required", "challenge")
+        assert set(error["challenge"]) == {"token", "algorithm", "difficulty", "expires_in"}
+        elsewhere = Client(HTTP_ACCEPT_LANGUAGE="en", REMOTE_ADDR="198.51.100.30")
+        owner = post(elsewhere, "/api/v1/auth/login", {"email": user.email, "password": PASSWORD})
+        assert owner.status_code == 200
+        assert owner.json()["user"]["id"] == user.pk
 
     def test_me_requires_authentication(self, api_client):
         response = api_client.get("/api/v1/me")

@@ -15,7 +15,7 @@ from django.test import Client
 from circlemart.accounts import services
 from circlemart.accounts.models import Address, OneTimeCode, User
 from circlemart.core.errors import DomainError
-from tests.accounts.factories import UserFactory
+from tests.accounts.factories import PASSWORD, UserFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 STRONG = "blue-Harbor-42-lantern"
@@ -102,16 +102,20 @@ def test_parallel_default_addresses_leave_exactly_one_default():
     assert Address.objects.filter(user=user, is_default=True).count() == 1
 
 
-def test_failed_login_counter_is_exact_under_parallel_guesses(settings):
-    settings.LOGIN_LOCKOUT_THRESHOLD = 100
+def test_parallel_guesses_from_one_client_get_exactly_the_limit_checked(settings):
+    """Replaces the exact lock-out counter test: counting happens before the password check, so
+    a burst of guesses from one address gets no more than the limit checked."""
+    settings.LOGIN_STEP_UP_AFTER_FAILURES = 5
     user = UserFactory(email="target@example.com")
 
     def guess(index: int) -> Any:
         return services.user_authenticate_password(
-            email=user.email, password=f"guess-{index}", ip=f"10.3.0.{index}"
+            email=user.email, password=f"guess-{index}", ip="10.3.0.1"
         )
 
     results = run_together(20, guess)
     assert all(isinstance(result, DomainError) for result in results)
-    user.refresh_from_db()
-    assert user.failed_login_count == 20
+    codes = sorted(result.code for result in results)
+    assert codes == ["challenge_required"] * 15 + ["invalid_credentials"] * 5
+    owner = services.user_authenticate_password(email=user.email, password=PASSWORD, ip="10.3.0.2")
+    assert owner.pk == user.pk

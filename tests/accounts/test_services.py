@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import re
+import time
 from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import Group
 from django.core import mail
 from django.core.cache import cache
+from django.utils import translation
 
 from circlemart.accounts import selectors, services
 from circlemart.accounts.contracts import Role
 from circlemart.accounts.models import Address, ApiToken, OneTimeCode, User
+from circlemart.accounts.signin.challenge import ChallengeRequired
 from circlemart.core import clock
 from circlemart.core.crypto import lookup_digest
 from circlemart.core.errors import (
@@ -59,9 +62,23 @@ class TestRegisterWithEmail:
         assert event.aggregate_id == str(user.pk)
         assert event.payload["method"] == "email"
 
-    def test_nickname_defaults_to_the_local_part(self):
-        user = services.user_register_with_email(email="bob.smith@example.com", password=STRONG)
-        assert user.nickname == "bob.smith"
+    def test_nickname_defaults_to_a_neutral_name_not_the_email(self):
+        with translation.override("zh-hans"):
+            first = services.user_register_with_email(
+                email="bob.smith@example.com", password=STRONG
+            )
+            second = services.user_register_with_email(
+                email="bob.smith@example.org", password=STRONG
+            )
+        assert re.fullmatch(r"用户[2-9a-hjkmnp-z]{8}", first.nickname), first.nickname
+        assert re.fullmatch(r"用户[2-9a-hjkmnp-z]{8}", second.nickname), second.nickname
+        assert first.nickname != second.nickname
+        assert User.objects.get(pk=first.pk).nickname == first.nickname
+
+    def test_neutral_nickname_follows_the_language(self):
+        with translation.override("en"):
+            user = services.user_register_with_email(email="bob@example.com", password=STRONG)
+        assert re.fullmatch(r"User [2-9a-hjkmnp-z]{8}", user.nickname), user.nickname
 
     def test_taken_email_is_a_conflict_in_any_case(self):
         UserFactory(email="taken@example.com")
@@ -100,15 +117,14 @@ class TestRegisterWithEmail:
         assert User.objects.count() == 0
 
 
-class TestPasswordLoginAndLockout:
-    def test_right_password_signs_in_and_resets_the_failure_count(self):
-        user = UserFactory(email="carol@example.com", failed_login_count=3)
+class TestPasswordSignIn:
+    def test_right_password_signs_in(self):
+        user = UserFactory(email="carol@example.com")
         signed_in = services.user_authenticate_password(
             email="Carol@example.com", password=PASSWORD, ip=IP
         )
         assert signed_in.pk == user.pk
         user.refresh_from_db()
-        assert user.failed_login_count == 0
         assert user.last_login is not None
 
     def test_unknown_email_and_wrong_password_get_the_same_answer(self):
@@ -119,37 +135,63 @@ class TestPasswordLoginAndLockout:
             services.user_authenticate_password(email="dave@example.com", password="x", ip=IP)
         assert unknown.value.code == wrong.value.code == "invalid_credentials"
         assert str(unknown.value.message) == str(wrong.value.message)
+        assert unknown.value.as_dict() == wrong.value.as_dict()
 
-    def test_fifth_failure_locks_the_account_even_for_the_right_password(self, settings):
-        settings.LOGIN_LOCKOUT_THRESHOLD = 5
+    def test_past_the_limit_one_client_needs_a_step_up_and_the_owner_elsewhere_does_not(
+        self, settings
+    ):
+        """Replaces the old lock-out test: five failures no longer lock the account."""
+        settings.LOGIN_STEP_UP_AFTER_FAILURES = 5
         user = UserFactory(email="eve@example.com")
-        for _ in range(4):
+        for _ in range(5):
+            with pytest.raises(NotAuthenticated) as wrong:
+                services.user_authenticate_password(email=user.email, password="nope", ip=IP)
+            assert wrong.value.code == "invalid_credentials"
+        with pytest.raises(ChallengeRequired) as stepped_up:
+            services.user_authenticate_password(email=user.email, password=PASSWORD, ip=IP)
+        assert stepped_up.value.status == 401
+        assert stepped_up.value.code == "challenge_required"
+        assert User.objects.get(pk=user.pk).last_login is None
+        owner = services.user_authenticate_password(
+            email=user.email, password=PASSWORD, ip="198.51.100.20"
+        )
+        assert owner.pk == user.pk
+
+    def test_the_failure_window_expires(self, settings):
+        settings.LOGIN_STEP_UP_AFTER_FAILURES = 2
+        settings.LOGIN_FAILURE_WINDOW_SECONDS = 1
+        user = UserFactory(email="fay@example.com")
+        for _ in range(2):
             with pytest.raises(NotAuthenticated):
                 services.user_authenticate_password(email=user.email, password="nope", ip=IP)
-        with pytest.raises(RateLimited) as locked:
-            services.user_authenticate_password(email=user.email, password="nope", ip=IP)
-        assert locked.value.code == "account_locked"
-        assert 0 < locked.value.retry_after <= settings.LOGIN_LOCKOUT_MINUTES * 60
-        with pytest.raises(RateLimited):
+        with pytest.raises(ChallengeRequired):
             services.user_authenticate_password(email=user.email, password=PASSWORD, ip=IP)
-
-    def test_lock_expires(self):
-        user = UserFactory(email="fay@example.com", locked_until=clock.now() - timedelta(seconds=1))
+        time.sleep(1.1)
         assert services.user_authenticate_password(email=user.email, password=PASSWORD, ip=IP)
 
     def test_inactive_account_cannot_sign_in(self):
         user = UserFactory(email="gone@example.com", is_active=False)
-        with pytest.raises(NotAuthenticated):
+        with pytest.raises(NotAuthenticated) as refused:
             services.user_authenticate_password(email=user.email, password=PASSWORD, ip=IP)
+        assert refused.value.code == "invalid_credentials"
 
-    def test_one_address_is_throttled_across_accounts(self):
+    def test_one_address_probing_many_accounts_needs_a_step_up_then_is_throttled(self, settings):
+        settings.LOGIN_STEP_UP_CLIENT_FAILURES = 20
+        settings.LOGIN_CLIENT_ATTEMPTS = 30
+        codes = []
         for attempt in range(30):
-            with pytest.raises(NotAuthenticated):
+            with pytest.raises(NotAuthenticated) as refused:
                 services.user_authenticate_password(
                     email=f"probe{attempt}@example.com", password="x", ip=IP
                 )
+            codes.append(refused.value.code)
+        assert codes == ["invalid_credentials"] * 20 + ["challenge_required"] * 10
         with pytest.raises(RateLimited):
             services.user_authenticate_password(email="probe@example.com", password="x", ip=IP)
+        other = services.user_authenticate_password(
+            email=UserFactory().email, password=PASSWORD, ip="198.51.100.21"
+        )
+        assert other.pk
 
 
 def sent_code(sent_sms: list[tuple[str, str]]) -> str:
@@ -184,11 +226,13 @@ class TestPhoneCode:
 
     def test_first_verify_creates_the_account_then_signs_it_in(self, sent_sms):
         services.otp_request(phone="13800138000", ip=IP)
-        user, created = services.user_login_with_otp(
-            phone="+86 138 0013 8000", code=sent_code(sent_sms), ip=IP
-        )
+        with translation.override("zh-hans"):
+            user, created = services.user_login_with_otp(
+                phone="+86 138 0013 8000", code=sent_code(sent_sms), ip=IP
+            )
         assert created is True
         assert user.phone == "+8613800138000"
+        assert re.fullmatch(r"用户[2-9a-hjkmnp-z]{8}", user.nickname), user.nickname
         assert not user.has_usable_password()
         assert OutboxEvent.objects.filter(event_type="accounts.UserRegistered").count() == 1
 

@@ -97,10 +97,14 @@ class TestSignup:
         assert flash_messages(page) == ["欢迎加入 Circlemart！"]
         assert "小明" in visible_text(page)
 
-    def test_nickname_defaults_to_the_email_name(self, client: Client) -> None:
+    def test_nickname_defaults_to_a_neutral_name_not_the_email(self, client: Client) -> None:
         client.post(SIGNUP, {"email": "lin.fang@example.com", "nickname": "", "password": STRONG})
 
-        assert User.objects.get().nickname == "lin.fang"
+        nickname = User.objects.get().nickname
+        assert re.fullmatch(r"用户[2-9a-hjkmnp-z]{8}", nickname), nickname
+        page = visible_text(client.get(PROFILE))
+        assert nickname in page
+        assert "lin.fang" not in page.replace("lin.fang@example.com", "")
 
     @pytest.mark.parametrize(
         ("form", "zh_errors", "en_errors"),
@@ -194,32 +198,39 @@ class TestLogin:
         assert response.status_code == 200
         assert field_errors(response) == {"password": ["邮箱或密码错误。"]}
         assert signed_in_user_id(client) is None
+        assert "data-challenge" not in response.content.decode()
         user.refresh_from_db()
-        assert user.failed_login_count == 1
+        assert user.last_login is None
 
     def test_unknown_email_gets_the_same_answer_as_a_wrong_password(self, client: Client) -> None:
         response = client.post(LOGIN, {"email": "nobody@example.com", "password": PASSWORD})
 
         assert field_errors(response) == {"password": ["邮箱或密码错误。"]}
 
-    def test_five_wrong_passwords_lock_the_account_even_for_the_right_one(
+    def test_after_five_wrong_passwords_this_browser_gets_a_security_check_not_a_lock(
         self, client: Client
     ) -> None:
+        """Replaces the old lock-out test (the right password was refused for 15 minutes)."""
         user = UserFactory(email="mei@example.com")
         wrong = {"email": "mei@example.com", "password": "guess-Number-1"}
-        locked = {"email": ["登录失败次数过多，账号已被锁定，请 15 分钟后再试。"]}
+        step_up = {"__all__": ["此设备的登录尝试次数过多。请完成安全验证后重新登录。"]}
 
         answers = [field_errors(client.post(LOGIN, wrong)) for _ in range(5)]
         right = client.post(LOGIN, {"email": "mei@example.com", "password": PASSWORD})
 
-        assert answers == [{"password": ["邮箱或密码错误。"]}] * 4 + [locked]
+        assert answers == [{"password": ["邮箱或密码错误。"]}] * 5
         assert right.status_code == 200
-        assert field_errors(right) == locked
+        assert field_errors(right) == step_up
+        html = right.content.decode()
+        assert 'data-challenge="' in html
+        assert "/static/accounts/js/challenge.js" in html
         assert signed_in_user_id(client) is None
-        user.refresh_from_db()
-        assert user.locked_until is not None
+        elsewhere = Client(REMOTE_ADDR="198.51.100.50")
+        owner = elsewhere.post(LOGIN, {"email": "mei@example.com", "password": PASSWORD})
+        assert owner["Location"] == PROFILE
+        assert signed_in_user_id(elsewhere) == user.pk
 
-    def test_locked_message_in_english(self, client: Client) -> None:
+    def test_step_up_message_in_english(self, client: Client) -> None:
         UserFactory(email="mei@example.com")
         client = in_english(client, "cookie")
         for _ in range(5):
@@ -228,10 +239,12 @@ class TestLogin:
         response = client.post(LOGIN, {"email": "mei@example.com", "password": PASSWORD})
 
         assert field_errors(response) == {
-            "email": [
-                "Too many failed sign-in attempts. The account is locked for 15 more minute(s)."
+            "__all__": [
+                "Too many sign-in attempts from this device. Complete the security check, "
+                "then sign in again."
             ]
         }
+        assert "Running a quick security check in your browser…" in visible_text(response)
 
     @pytest.mark.parametrize(
         ("next_url", "landing"),

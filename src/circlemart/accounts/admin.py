@@ -72,8 +72,6 @@ class UserAdmin(ModelAdmin):
         "phone_shown",
         "date_joined",
         "last_login",
-        "failed_login_count",
-        "locked_until",
         "roles_shown",
     )
     fields = (
@@ -90,8 +88,6 @@ class UserAdmin(ModelAdmin):
         "roles_shown",
         "date_joined",
         "last_login",
-        "failed_login_count",
-        "locked_until",
     )
     inlines = (AddressInline,)
     actions = [

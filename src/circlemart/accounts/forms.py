@@ -17,6 +17,17 @@ class SignupForm(forms.Form):
 class LoginForm(forms.Form):
     email = forms.CharField(label=_("Email"), max_length=254, widget=forms.EmailInput)
     password = forms.CharField(label=_("Password"), max_length=200, widget=forms.PasswordInput)
+    # Step-up answers (accounts/signin): shown or filled in only once the service asks.
+    sms_code = forms.CharField(
+        label=_("Code from the SMS"),
+        max_length=20,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
+    )
+    # Not length-checked here: an over-long answer is a wrong answer, and the service then
+    # issues a fresh challenge (a form error on a hidden field would show nothing).
+    challenge = forms.CharField(required=False, widget=forms.HiddenInput)
+    nonce = forms.CharField(required=False, widget=forms.HiddenInput)
 
 
 class PhoneLoginForm(forms.Form):

@@ -77,8 +77,6 @@ class User(AbstractBaseUser, PermissionsMixin):
     date_joined = models.DateTimeField(_("joined"), default=timezone.now)
     # Rotated by "log out everywhere" and password changes: invalidates sessions and tokens.
     security_stamp = models.CharField(max_length=32, default=new_security_stamp)
-    failed_login_count = models.PositiveIntegerField(default=0)
-    locked_until = models.DateTimeField(null=True, blank=True)
 
     objects: ClassVar[UserManager] = UserManager()
 

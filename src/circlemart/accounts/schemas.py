@@ -5,21 +5,32 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from ninja import Schema
+from ninja import Field, Schema
+
+from circlemart.accounts.contracts import TokenPair
+from circlemart.accounts.signin.challenge import MAX_NONCE_LENGTH, MAX_TOKEN_LENGTH
+from circlemart.core.contract_schemas import derived_from
+from circlemart.core.schemas import InputSchema
 
 
-class RegisterIn(Schema):
+class RegisterIn(InputSchema):
     email: str
     password: str
     nickname: str | None = None
 
 
-class LoginIn(Schema):
+class LoginIn(InputSchema):
+    """Email and password; after a 401 `challenge_required`, also the solved challenge
+    (`challenge` = its token, `nonce`) or, after `sms_code_required`, the texted code."""
+
     email: str
     password: str
+    challenge: str | None = Field(default=None, max_length=MAX_TOKEN_LENGTH)
+    nonce: str | None = Field(default=None, max_length=MAX_NONCE_LENGTH)
+    sms_code: str | None = Field(default=None, max_length=6)
 
 
-class OtpRequestIn(Schema):
+class OtpRequestIn(InputSchema):
     phone: str
 
 
@@ -28,25 +39,21 @@ class OtpSentOut(Schema):
     resend_after: int
 
 
-class OtpVerifyIn(Schema):
+class OtpVerifyIn(InputSchema):
     phone: str
     code: str
 
 
-class RefreshIn(Schema):
+class RefreshIn(InputSchema):
     refresh_token: str
 
 
-class RevokeIn(Schema):
+class RevokeIn(InputSchema):
     token: str
 
 
-class TokenPairOut(Schema):
-    access_token: str
-    refresh_token: str
-    token_type: str
-    access_expires_in: int
-    refresh_expires_in: int
+@derived_from(TokenPair)  # see core.contract_schemas
+class TokenPairOut(Schema): ...
 
 
 class ProfileOut(Schema):
@@ -70,7 +77,7 @@ class SessionOut(Schema):
     created: bool = False
 
 
-class ProfileIn(Schema):
+class ProfileIn(InputSchema):
     nickname: str | None = None
     bio: str | None = None
     city: str | None = None
@@ -79,22 +86,24 @@ class ProfileIn(Schema):
     interests: list[str] | None = None
 
 
-class PasswordChangeIn(Schema):
+class PasswordChangeIn(InputSchema):
     old_password: str
     new_password: str
 
 
-class PasswordResetIn(Schema):
+class PasswordResetIn(InputSchema):
     email: str
 
 
-class PasswordResetConfirmIn(Schema):
+class PasswordResetConfirmIn(InputSchema):
     uid: str
     token: str
     new_password: str
 
 
-class AddressIn(Schema):
+# Requests are written by hand (they are the edge's rules: bounds, what may be omitted); the
+# services take services.AddressInput.
+class AddressIn(InputSchema):
     recipient: str
     phone: str
     province: str

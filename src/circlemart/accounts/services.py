@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import io
 import logging
 import secrets
@@ -14,7 +12,6 @@ from datetime import datetime, timedelta
 import phonenumbers
 from django.conf import settings
 from django.contrib.auth import password_validation
-from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -23,9 +20,10 @@ from django.core.files.uploadedfile import UploadedFile
 from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from django.template.defaultfilters import filesizeformat
 from django.template.loader import render_to_string
+from django.utils import translation
 from django.utils.encoding import force_bytes, force_str
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from django.utils.translation import get_language
@@ -35,18 +33,23 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from circlemart.accounts import errors, token_cache
 from circlemart.accounts.contracts import BACK_OFFICE_ROLES, Role, TokenPair
 from circlemart.accounts.events import UserLoggedOutEverywhere, UserRegistered
-from circlemart.accounts.models import Address, ApiToken, OneTimeCode, User, new_security_stamp
-from circlemart.accounts.sms import sms_provider
+from circlemart.accounts.models import Address, ApiToken, User, new_security_stamp
+from circlemart.accounts.signin import codes
+
+# Password sign-in has its own room (signin/services.py); it belongs to this facade because
+# the web layer and other apps call accounts.services.
+from circlemart.accounts.signin.services import StepUpAnswer as StepUpAnswer
+from circlemart.accounts.signin.services import (
+    user_authenticate_password as user_authenticate_password,
+)
 from circlemart.accounts.tokens import ACCESS_PREFIX, REFRESH_PREFIX, token_digest
 from circlemart.core import clock, ratelimit
 from circlemart.core.crypto import lookup_digest
 from circlemart.core.errors import (
     Conflict,
-    DomainError,
     NotAuthenticated,
     NotFound,
     PermissionDenied,
-    RateLimited,
     ValidationFailed,
 )
 from circlemart.core.events import publish
@@ -113,9 +116,19 @@ def clean_nickname(raw: str | None) -> str:
     return clean_plain_text(raw, field="nickname", min_length=1, max_length=30, name_like=True)
 
 
+# Lower-case letters and digits without look-alikes (0/o, 1/l/i): easy to read out loud.
+NICKNAME_SUFFIX_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"
+NICKNAME_SUFFIX_LENGTH = 8
+
+
 def default_nickname() -> str:
-    prefix = _("User")
-    return f"{prefix}{secrets.randbelow(900000) + 100000}"
+    """A neutral public name for a new account: the localised word for "user" and 8 random
+    characters (31⁸ ≈ 8.5·10¹¹ names, so two alike are rare). Never derived from the email
+    or the phone, which are personal data; the nickname is shown to everyone."""
+    suffix = "".join(
+        secrets.choice(NICKNAME_SUFFIX_ALPHABET) for _ in range(NICKNAME_SUFFIX_LENGTH)
+    )
+    return _("User %(suffix)s") % {"suffix": suffix}
 
 
 # --- Registration ----------------------------------------------------------------------------
@@ -126,7 +139,7 @@ def user_register_with_email(
 ) -> User:
     """Create an account. A taken email is a 409, whether found first or lost in a race."""
     address = normalize_email(email)
-    name = clean_nickname(nickname) if nickname else address.split("@", 1)[0][:30]
+    name = clean_nickname(nickname) if nickname else default_nickname()
     candidate = User(email=address, nickname=name)
     check_password_strength(password, user=candidate)
     if User.objects.filter(email=address).exists():
@@ -153,63 +166,6 @@ def _language() -> str:
     return get_language() or settings.LANGUAGE_CODE
 
 
-# --- Password login and lockout --------------------------------------------------------------
-
-
-def _invalid_credentials() -> DomainError:
-    return NotAuthenticated(
-        _("Email or password is incorrect."), code=errors.INVALID_CREDENTIALS, field="password"
-    )
-
-
-def _locked(user: User) -> RateLimited:
-    assert user.locked_until is not None
-    seconds = max(int((user.locked_until - clock.now()).total_seconds()), 1)
-    minutes = (seconds + 59) // 60
-    return RateLimited(
-        _("Too many failed sign-in attempts. The account is locked for %(minutes)d more minute(s).")
-        % {"minutes": minutes},
-        retry_after=seconds,
-        code=errors.ACCOUNT_LOCKED,
-        field="email",
-    )
-
-
-def _record_failed_login(user: User) -> None:
-    """Count a failure atomically; the threshold-th failure locks the account."""
-    User.objects.filter(pk=user.pk).update(failed_login_count=F("failed_login_count") + 1)
-    count = User.objects.values_list("failed_login_count", flat=True).get(pk=user.pk)
-    if count >= settings.LOGIN_LOCKOUT_THRESHOLD:
-        until = clock.now() + timedelta(minutes=settings.LOGIN_LOCKOUT_MINUTES)
-        User.objects.filter(pk=user.pk).update(locked_until=until, failed_login_count=0)
-        logger.warning("account locked after failed sign-ins", extra={"user_id": user.pk})
-
-
-def user_authenticate_password(*, email: str | None, password: str | None, ip: str) -> User:
-    """Email + password. Wrong passwords count towards a temporary lockout of the account."""
-    ratelimit.hit(f"login:ip:{ip}", limit=30, window=300, field="email")
-    address = (email or "").strip().lower()
-    if not address or not password:
-        field = "email" if not address else "password"
-        raise ValidationFailed(_("This field is required."), code="required", field=field)
-    user = User.objects.filter(email=address).first()
-    if user is None:
-        make_password(password)  # same cost as a real check: no account probing by timing
-        raise _invalid_credentials()
-    if user.locked_until and user.locked_until > clock.now():
-        raise _locked(user)
-    if not user.check_password(password) or not user.is_active:
-        _record_failed_login(user)
-        user.refresh_from_db(fields=["locked_until"])
-        if user.locked_until and user.locked_until > clock.now():
-            raise _locked(user)
-        raise _invalid_credentials()
-    User.objects.filter(pk=user.pk).update(
-        failed_login_count=0, locked_until=None, last_login=clock.now()
-    )
-    return user
-
-
 # --- Phone + one-time code -------------------------------------------------------------------
 
 
@@ -219,61 +175,16 @@ class CodeSent:
     resend_after: int
 
 
-def _code_digest(code: str, phone_digest: str) -> str:
-    key = f"{settings.SECRET_KEY}:otp:{phone_digest}".encode()
-    return hmac.new(key, code.encode(), hashlib.sha256).hexdigest()
-
-
 def otp_request(*, phone: str | None, ip: str) -> CodeSent:
-    """Send a 6-digit sign-in code by SMS. One per minute per phone, bounded per day and IP."""
+    """Send a 6-digit sign-in code by SMS. One per minute per phone, bounded per day and IP.
+    Registered or not, a number gets the same answer (its first code signs it up)."""
     number = normalize_phone(phone)
     digest = lookup_digest(number)
     ratelimit.hit(f"otp:ip:{ip}", limit=20, window=3600, field="phone")
     ratelimit.hit(f"otp:phone:{digest}", limit=1, window=settings.OTP_RESEND_SECONDS, field="phone")
     ratelimit.hit(f"otp:phone-day:{digest}", limit=10, window=86400, field="phone")
-    code = f"{secrets.randbelow(1_000_000):06d}"
-    now = clock.now()
-    with transaction.atomic():
-        OneTimeCode.objects.filter(phone_digest=digest, used_at__isnull=True).update(used_at=now)
-        row = OneTimeCode.objects.create(
-            phone_digest=digest,
-            code_digest=_code_digest(code, digest),
-            created_at=now,
-            expires_at=now + timedelta(seconds=settings.OTP_TTL_SECONDS),
-        )
-    minutes = settings.OTP_TTL_SECONDS // 60
-    text = _("Your Circlemart code is %(code)s. It expires in %(minutes)d minutes.") % {
-        "code": code,
-        "minutes": minutes,
-    }
-    try:
-        sms_provider().send(phone=number, text=text)
-    except Exception:
-        OneTimeCode.objects.filter(pk=row.pk).delete()  # never leave a code nobody received
-        raise
+    codes.code_send(phone=number, phone_digest=digest)
     return CodeSent(expires_in=settings.OTP_TTL_SECONDS, resend_after=settings.OTP_RESEND_SECONDS)
-
-
-def _consume_code(*, digest: str, code: str) -> None:
-    now = clock.now()
-    row = (
-        OneTimeCode.objects.filter(phone_digest=digest, used_at__isnull=True)
-        .order_by("-created_at")
-        .first()
-    )
-    if row is None or row.expires_at <= now or row.attempts >= settings.OTP_MAX_ATTEMPTS:
-        raise ValidationFailed(
-            _("The code has expired. Request a new one."), code=errors.CODE_EXPIRED, field="code"
-        )
-    if not hmac.compare_digest(row.code_digest, _code_digest(code, digest)):
-        OneTimeCode.objects.filter(pk=row.pk).update(attempts=F("attempts") + 1)
-        raise ValidationFailed(_("The code is incorrect."), code=errors.CODE_INVALID, field="code")
-    # Conditional update: two simultaneous correct submissions use the code once.
-    used = OneTimeCode.objects.filter(pk=row.pk, used_at__isnull=True).update(used_at=now)
-    if not used:
-        raise ValidationFailed(
-            _("The code has expired. Request a new one."), code=errors.CODE_EXPIRED, field="code"
-        )
 
 
 def user_login_with_otp(*, phone: str | None, code: str | None, ip: str) -> tuple[User, bool]:
@@ -284,7 +195,7 @@ def user_login_with_otp(*, phone: str | None, code: str | None, ip: str) -> tupl
     if not entered.isdigit() or len(entered) != 6:
         raise ValidationFailed(_("Enter the 6-digit code."), code=errors.CODE_INVALID, field="code")
     ratelimit.hit(f"otp-verify:ip:{ip}", limit=30, window=300, field="code")
-    _consume_code(digest=digest, code=entered)
+    codes.code_consume(phone_digest=digest, code=entered)
     user = User.objects.filter(phone_digest=digest).first()
     if user is not None:
         if not user.is_active:
@@ -450,22 +361,26 @@ def _set_password_and_sign_out_others(*, user: User, password: str | None, field
     with transaction.atomic():
         user.set_password(password)
         user.security_stamp = new_security_stamp()
-        user.failed_login_count = 0
-        user.locked_until = None
-        user.save(
-            update_fields=["password", "security_stamp", "failed_login_count", "locked_until"]
-        )
+        user.save(update_fields=["password", "security_stamp"])
         _revoke_tokens(Q(user=user), now=clock.now())
 
 
 def password_reset_request(*, email: str | None, ip: str) -> None:
-    """Email a reset link if the account exists. The answer is the same either way."""
+    """Email a reset link if the account exists. The answer, and its timing, are the same
+    either way: the lookup and the email happen in a task (password_reset_email_send)."""
+    from circlemart.accounts import tasks  # tasks import services: resolve at call time
+
     address = normalize_email(email)
     ratelimit.hit(f"reset:ip:{ip}", limit=10, window=3600, field="email")
     ratelimit.hit(f"reset:email:{address}", limit=3, window=3600, field="email")
-    user = User.objects.filter(email=address, is_active=True).first()
+    tasks.send_password_reset_email.delay(email=address, language=_language())
+
+
+def password_reset_email_send(*, email: str, language: str) -> bool:
+    """Send the reset link to the active account with this email; False when there is none."""
+    user = User.objects.filter(email=email, is_active=True).first()
     if user is None:
-        return
+        return False
     uid = urlsafe_base64_encode(force_bytes(user.pk))
     token = default_token_generator.make_token(user)
     context = {
@@ -473,12 +388,14 @@ def password_reset_request(*, email: str | None, ip: str) -> None:
         "reset_url": f"{settings.SITE_URL}/accounts/password/reset/{uid}/{token}/",
         "minutes": settings.PASSWORD_RESET_TIMEOUT // 60,
     }
-    send_mail(
-        subject=_("Reset your Circlemart password"),
-        message=render_to_string("accounts/email/password_reset.txt", context),
-        from_email=None,
-        recipient_list=[address],
-    )
+    with translation.override(language):
+        send_mail(
+            subject=_("Reset your Circlemart password"),
+            message=render_to_string("accounts/email/password_reset.txt", context),
+            from_email=None,
+            recipient_list=[email],
+        )
+    return True
 
 
 def password_reset_user(*, uidb64: str, token: str) -> User:

@@ -26,6 +26,9 @@ from circlemart.accounts.forms import (
     SignupForm,
 )
 from circlemart.accounts.models import User
+from circlemart.accounts.signin.challenge import ChallengeRequired
+from circlemart.accounts.signin.codes import CodeRequired
+from circlemart.accounts.signin.device import device_from_request, device_remember
 from circlemart.core import ratelimit
 from circlemart.core.errors import DomainError, NotFound
 from circlemart.core.ratelimit import client_ip
@@ -80,19 +83,35 @@ def signup(request: HttpRequest) -> HttpResponse:
 
 def login_page(request: HttpRequest) -> HttpResponse:
     form = LoginForm(request.POST or None)
+    context: dict[str, object] = {"form": form}
     if request.method == "POST" and form.is_valid():
         try:
             user = services.user_authenticate_password(
                 email=form.cleaned_data["email"],
                 password=form.cleaned_data["password"],
                 ip=client_ip(request),
+                device=device_from_request(request),
+                answer=services.StepUpAnswer(
+                    challenge=form.cleaned_data["challenge"],
+                    nonce=form.cleaned_data["nonce"],
+                    sms_code=form.cleaned_data["sms_code"],
+                ),
             )
+        except ChallengeRequired as error:
+            # The page solves it in the browser (static/accounts/js/challenge.js).
+            form_error(form, error, aliases={"challenge": ""})
+            context["challenge"] = error.challenge
+        except CodeRequired as error:
+            form_error(form, error)
+            context["code_required"] = True
         except DomainError as error:
             form_error(form, error)
         else:
             login(request, user, backend=BACKEND)
-            return redirect(_next_url(request, "/accounts/profile/"))
-    context = {"form": form, "phone_form": PhoneLoginForm(), "next": _next_url(request, "")}
+            response = redirect(_next_url(request, "/accounts/profile/"))
+            device_remember(response, user_id=user.pk)
+            return response
+    context.update(phone_form=PhoneLoginForm(), next=_next_url(request, ""))
     return render(request, "accounts/login.html", context)
 
 
