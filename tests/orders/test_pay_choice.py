@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db
 def order_and_client() -> tuple[Any, Client]:
     buyer, address_id = make_buyer()
     order = place(buyer, address_id, make_sku())
-    client = Client()
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
     client.force_login(buyer)
     return order, client
 

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 from django.apps import AppConfig
@@ -13,6 +12,7 @@ from django.core.checks import CheckMessage, Error, Tags, Warning, register
 from django.core.exceptions import ImproperlyConfigured
 
 from circlemart.payments.providers import TEST_GATEWAY, load_provider, provider_path
+from circlemart.payments.providers.credentials import secret_setting
 from circlemart.payments.transports import load_transport
 
 
@@ -112,12 +112,10 @@ def _sandbox_warnings() -> list[CheckMessage]:
     """Real providers pointed at their sandboxes take no real money either."""
     enabled = set(settings.PAYMENT_PROVIDERS)
     found: list[CheckMessage] = []
-    stripe_key = str(settings.STRIPE_SECRET_KEY or "")
-    if settings.STRIPE_SECRET_KEY_FILE:
-        try:
-            stripe_key = Path(settings.STRIPE_SECRET_KEY_FILE).read_text().strip()
-        except OSError:
-            stripe_key = ""  # reported by the provider's own check
+    try:
+        stripe_key = secret_setting("STRIPE_SECRET_KEY", provider="Stripe")
+    except ImproperlyConfigured:
+        stripe_key = ""  # reported by the provider's own check
     if "stripe" in enabled and stripe_key.startswith(("sk_test_", "rk_test_")):
         found.append(
             Warning(

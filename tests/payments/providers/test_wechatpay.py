@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.test import Client
+from django.utils import translation
 
 from circlemart.core import clock
 from circlemart.core.errors import NotFound, ValidationFailed
@@ -461,7 +462,7 @@ def test_an_answer_signed_with_another_key_is_not_trusted(
     out_trade_no = create(provider)
     fake.answer_key = wechatpay_keys.stranger
 
-    with pytest.raises(ProviderUnavailable) as refused:
+    with translation.override("en"), pytest.raises(ProviderUnavailable) as refused:
         provider.fetch_status(provider_payment_id=out_trade_no)
 
     assert str(refused.value.message) == "WeChat Pay's answer could not be verified."

@@ -16,7 +16,6 @@ import logging
 import re
 from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import parse_qsl
 
@@ -48,6 +47,7 @@ from circlemart.payments.providers.base import (
     WebhookEventType,
     WebhookRejected,
 )
+from circlemart.payments.providers.credentials import secret_setting
 
 logger = logging.getLogger(__name__)
 
@@ -108,18 +108,10 @@ REFUND_STATUSES = {
 
 def _key_text(setting: str) -> str:
     """The PEM (or bare base64) text of a key given inline in `setting` or in `setting`_FILE."""
-    inline = str(getattr(settings, setting, "") or "").strip()
-    path = str(getattr(settings, f"{setting}_FILE", "") or "").strip()
-    if inline and path:
-        raise ImproperlyConfigured(f"Alipay: set {setting} or {setting}_FILE, not both.")
-    if path:
-        try:
-            return Path(path).read_text().strip()
-        except OSError as exc:
-            raise ImproperlyConfigured(f"Alipay: {setting}_FILE {path!r}: {exc}") from exc
-    if not inline:
+    text = secret_setting(setting, provider="Alipay")
+    if not text:
         raise ImproperlyConfigured(f"Alipay needs {setting} (or {setting}_FILE).")
-    return inline
+    return text
 
 
 def _der(text: str, setting: str) -> bytes:

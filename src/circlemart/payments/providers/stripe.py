@@ -15,7 +15,6 @@ import json
 import logging
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 from urllib.parse import urlsplit
 
@@ -42,6 +41,7 @@ from circlemart.payments.providers.base import (
     WebhookEventType,
     WebhookRejected,
 )
+from circlemart.payments.providers.credentials import secret_setting
 
 if TYPE_CHECKING:
     from stripe.params import RefundCreateParams
@@ -117,20 +117,6 @@ def stripe_amount(amount: int, currency: str) -> int:
             field="amount",
         )
     return converted
-
-
-def _setting_secret(name: str) -> str:
-    """A secret given inline (NAME) or as the path of a file holding it (NAME_FILE)."""
-    inline = str(getattr(settings, name, "") or "").strip()
-    path = str(getattr(settings, f"{name}_FILE", "") or "").strip()
-    if inline and path:
-        raise ImproperlyConfigured(f"Set either {name} or {name}_FILE for Stripe, not both.")
-    if path:
-        try:
-            return Path(path).read_text().strip()
-        except OSError as exc:
-            raise ImproperlyConfigured(f"{name}_FILE ({path}) cannot be read: {exc}") from exc
-    return inline
 
 
 def _api_base(value: str) -> str:
@@ -220,13 +206,13 @@ class StripeProvider:
     name: ClassVar[str] = "stripe"
 
     def __init__(self) -> None:
-        secret_key = _setting_secret("STRIPE_SECRET_KEY")
+        secret_key = secret_setting("STRIPE_SECRET_KEY", provider="Stripe")
         if not secret_key.startswith(("sk_", "rk_")):
             raise ImproperlyConfigured(
                 "STRIPE_SECRET_KEY (or STRIPE_SECRET_KEY_FILE) must hold a Stripe secret key "
                 "(sk_live_…, or sk_test_… in test mode) or a restricted key (rk_…)."
             )
-        self._webhook_secret = _setting_secret("STRIPE_WEBHOOK_SECRET")
+        self._webhook_secret = secret_setting("STRIPE_WEBHOOK_SECRET", provider="Stripe")
         if not self._webhook_secret.startswith("whsec_"):
             raise ImproperlyConfigured(
                 "STRIPE_WEBHOOK_SECRET (or STRIPE_WEBHOOK_SECRET_FILE) must hold the signing "

@@ -46,6 +46,7 @@ from circlemart.payments.providers.base import (
     WebhookEventType,
     WebhookRejected,
 )
+from circlemart.payments.providers.credentials import secret_setting
 
 logger = logging.getLogger(__name__)
 
@@ -113,16 +114,7 @@ def _required(name: str) -> str:
 
 def _text_or_file(name: str) -> str:
     """A PEM given inline in `name` or as a path in `name`_FILE."""
-    inline = _setting(name)
-    if inline:
-        return inline
-    path = _setting(f"{name}_FILE")
-    if not path:
-        return ""
-    try:
-        return Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ImproperlyConfigured(f"{name}_FILE cannot be read: {exc}") from exc
+    return secret_setting(name, provider="WeChat Pay")
 
 
 def _load(name: str, loader: Any, text: str) -> Any:
