@@ -7,6 +7,8 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 SEED ?= 42
 USERS ?= 1000
+# pytest-xdist workers for `make test` (each with its own test database and Redis db index).
+TEST_WORKERS ?= 2
 
 .PHONY: run install migrate seed test lint format messages bench openapi clean
 
@@ -32,7 +34,7 @@ run: seed
 ## make test: the whole suite on the embedded defaults (SQLite, local memory, no broker).
 ## Tests needing PostgreSQL/Redis/RabbitMQ/Chromium are listed as deselected unless configured.
 test: install
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS)
 
 lint: install
 	$(BIN)/ruff format --check

@@ -53,6 +53,22 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         items[:] = kept
 
 
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """An xdist worker hands its counts to the controller, which prints the summary."""
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:
+        workeroutput["deselected_for_services"] = dict(_deselected)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    # Every worker collects every test, so each saw the same deselections: keep, not add.
+    for reason, count in (
+        getattr(node, "workeroutput", {}).get("deselected_for_services", {}).items()
+    ):
+        _deselected[reason] = max(_deselected.get(reason, 0), count)
+
+
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     if _deselected:
         terminalreporter.write_sep("-", "deselected for missing services")

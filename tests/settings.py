@@ -1,8 +1,16 @@
 """Test settings: the real settings plus test doubles at the external ports only."""
 
+import os
 import tempfile
 
-from circlemart.config.settings import *  # noqa: F403
+# Under pytest-xdist each worker gets its own Redis database (PostgreSQL test databases are
+# already per worker: test_<name>_gw0 …), so workers never flush each other's keys.
+_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+if _WORKER.startswith("gw") and os.environ.get("REDIS_URL"):
+    _base, _, _db = os.environ["REDIS_URL"].rpartition("/")
+    os.environ["REDIS_URL"] = f"{_base}/{(int(_db or 0) + int(_WORKER[2:])) % 16}"
+
+from circlemart.config.settings import *  # noqa: E402, F403
 
 # Tasks run in-process during tests; tests/core/test_worker.py starts a real worker instead.
 CELERY_TASK_ALWAYS_EAGER = True
