@@ -25,3 +25,5 @@ STORAGES = {
 # The built-in test gateway is the payment provider of the test suite (explicit test mode).
 PAYMENTS_TEST_MODE = True
 PAYMENT_PROVIDERS = ["test_gateway"]
+# The Parquet warehouse of each test process lives in a temporary directory.
+ANALYTICS_WAREHOUSE_DIR = tempfile.mkdtemp(prefix="circlemart-warehouse-")

@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "circlemart.orders",
     "circlemart.payments",
     "circlemart.reviews",
+    "circlemart.analytics",
     "circlemart.storefront",
 ]
 
@@ -446,6 +447,22 @@ REVIEWS_QUESTION_INVITES = env_int("REVIEWS_QUESTION_INVITES", 10)  # buyers ask
 # database's conditional UPDATE as the last line of defence; "db" uses the database alone.
 PROMOTIONS_FLASH_BACKEND = env_str("PROMOTIONS_FLASH_BACKEND", "auto")
 PROMOTIONS_FLASH_KEY_PREFIX = env_str("PROMOTIONS_FLASH_KEY_PREFIX", "cm:flash:")
+
+# --- Analytics ------------------------------------------------------------------------------
+# Events from clients: at most this many per batch and bytes per request; times may be this
+# far ahead of the server clock (clock skew) or this old (offline queues).
+ANALYTICS_MAX_BATCH_EVENTS = env_int("ANALYTICS_MAX_BATCH_EVENTS", 100)
+ANALYTICS_MAX_BATCH_BYTES = env_int("ANALYTICS_MAX_BATCH_BYTES", 256 * 1024)
+ANALYTICS_MAX_CLOCK_SKEW_SECONDS = env_int("ANALYTICS_MAX_CLOCK_SKEW_SECONDS", 600)
+ANALYTICS_MAX_EVENT_AGE_DAYS = env_int("ANALYTICS_MAX_EVENT_AGE_DAYS", 7)
+ANALYTICS_SESSION_IDLE_MINUTES = env_int("ANALYTICS_SESSION_IDLE_MINUTES", 30)
+# Where the event log is exported as Parquet, one folder per day; a local path or an
+# object-store URL DuckDB can write (s3://bucket/prefix with DuckDB's httpfs settings).
+ANALYTICS_WAREHOUSE_DIR = env_str("ANALYTICS_WAREHOUSE_DIR", str(DATA_DIR / "warehouse"))
+# Dashboard queries stop after this many seconds and return at most this many rows.
+ANALYTICS_QUERY_TIMEOUT_SECONDS = env_int("ANALYTICS_QUERY_TIMEOUT_SECONDS", 20)
+ANALYTICS_QUERY_MAX_ROWS = env_int("ANALYTICS_QUERY_MAX_ROWS", 5000)
+ANALYTICS_QUERY_MAX_DAYS = env_int("ANALYTICS_QUERY_MAX_DAYS", 800)
 
 # --- Admin theme ----------------------------------------------------------------------------
 UNFOLD = {

@@ -1,0 +1,1 @@
+"""Tracking and analytics: the event log, the metric catalogue, analyses, dashboards, goals."""
