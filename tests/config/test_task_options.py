@@ -22,6 +22,7 @@ from circlemart.config.embedded_broker import SCHEME
 # The apps whose tasks the worker discovers (circlemart.config.celery).
 OUR_PREFIXES = (
     "core.",
+    "analytics.",
     "accounts.",
     "social.",
     "search.",

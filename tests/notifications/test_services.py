@@ -9,7 +9,7 @@ from circlemart.core.errors import NotFound, ValidationFailed
 from circlemart.core.events import relay_pending
 from circlemart.core.models import HandlerReceipt, OutboxEvent
 from circlemart.notifications import selectors, services
-from circlemart.notifications.contracts import NotificationKind
+from circlemart.notifications.contracts import BACK_OFFICE_KINDS, NotificationKind
 from circlemart.notifications.models import Notification, NotificationActor
 from circlemart.social.events import (
     CommentLiked,
@@ -203,7 +203,9 @@ def test_preferences_list_every_kind_and_refuse_unknown_ones_before_changing_any
     assert caught.value.field == "bogus"
     assert caught.value.code == "unknown_kind"
     prefs = selectors.preferences(user_id=user.pk)
-    assert [pref.kind for pref in prefs] == list(NotificationKind)
+    assert [pref.kind for pref in prefs] == [
+        kind for kind in NotificationKind if kind not in BACK_OFFICE_KINDS
+    ]
     assert all(pref.is_enabled for pref in prefs)
 
 

@@ -23,6 +23,21 @@ class UserRegistered(DomainEvent):
 
 @register_event
 @dataclass(frozen=True)
+class UserLoggedIn(DomainEvent):
+    """A successful sign-in of an existing account (a first phone sign-in is a registration)."""
+
+    event_type = "accounts.UserLoggedIn"
+    aggregate_type = "user"
+
+    user_id: int
+    method: str  # "password" or "phone"
+
+    def aggregate_id(self) -> str:
+        return str(self.user_id)
+
+
+@register_event
+@dataclass(frozen=True)
 class UserLoggedOutEverywhere(DomainEvent):
     event_type = "accounts.UserLoggedOutEverywhere"
     aggregate_type = "user"

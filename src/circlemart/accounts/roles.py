@@ -69,6 +69,16 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         *_view("payments", *PAYMENT_MODELS),
         *_view("social", *SOCIAL_MODELS),
         *_view("reviews", *REVIEW_MODELS),
+        *_crud("analytics", "growthgoal"),
+        "analytics.delete_growthgoal",
+        # The dashboards are open to whoever may read the daily metrics (analytics.dashboards).
+        *_view("analytics", "dailymetric"),
+        # The analyses (funnels, retention, paths, lifecycle) read the event log and sessions.
+        *_view("analytics", "event", "trackedsession"),
+        *_crud("analytics", "reportsubscription"),
+        "analytics.delete_reportsubscription",
+        # Ad and promotion spend: recorded and imported by analysts (analytics.metrics).
+        *_crud("analytics", "channelspend"),
     ],
     Role.ADMIN: [],  # superuser: every permission
 }

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import cast
+from collections.abc import Iterator, Mapping
+from typing import Any, cast
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -171,3 +172,20 @@ def user_ids_by_nicknames(nicknames: list[str]) -> list[int]:
         counts[nickname] = counts.get(nickname, 0) + 1
     by_name = {nickname: pk for nickname, pk in rows if counts[nickname] == 1}
     return [by_name[name] for name in nicknames if name in by_name]
+
+
+def user_ids_with_role(role: Role) -> list[int]:
+    """Ids of the active users holding a back-office role (its group), e.g. every analyst."""
+    return list(
+        User.objects.filter(is_active=True, groups__name=role.value)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+        .distinct()
+    )
+
+
+def users_for_analytics() -> Iterator[Mapping[str, Any]]:
+    """Every user for the analytics warehouse snapshot, without personal data: id,
+    date_joined, is_active, is_staff. Streamed in id order."""
+    rows = User.objects.order_by("pk").values("id", "date_joined", "is_active", "is_staff")
+    yield from rows.iterator(chunk_size=5000)

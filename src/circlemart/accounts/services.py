@@ -32,7 +32,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from circlemart.accounts import errors, token_cache
 from circlemart.accounts.contracts import BACK_OFFICE_ROLES, Role, TokenPair
-from circlemart.accounts.events import UserLoggedOutEverywhere, UserRegistered
+from circlemart.accounts.events import UserLoggedIn, UserLoggedOutEverywhere, UserRegistered
 from circlemart.accounts.models import Address, ApiToken, User, new_security_stamp
 from circlemart.accounts.signin import codes
 
@@ -200,7 +200,9 @@ def user_login_with_otp(*, phone: str | None, code: str | None, ip: str) -> tupl
     if user is not None:
         if not user.is_active:
             raise NotAuthenticated(_("This account is disabled."), code="account_disabled")
-        User.objects.filter(pk=user.pk).update(last_login=clock.now())
+        with transaction.atomic():
+            User.objects.filter(pk=user.pk).update(last_login=clock.now())
+            publish(UserLoggedIn(user_id=user.pk, method="phone"))
         return user, False
     try:
         with transaction.atomic():
@@ -667,3 +669,60 @@ def admin_account_ensure(*, email: str | None, password: str | None) -> User:
         candidate.groups.add(Group.objects.get_or_create(name=Role.ADMIN.value)[0])
         _refresh_staff_flags(candidate)
     return candidate
+
+
+# --- Historical imports ----------------------------------------------------------------------
+
+IMPORT_EMAIL_SUFFIX = ".invalid"
+
+
+@dataclass(frozen=True)
+class HistoricalUserInput:
+    email: str  # an address the importer owns under a .invalid domain (RFC 2606)
+    nickname: str
+    joined_at: datetime
+
+
+def users_import_historical(*, users: list[HistoricalUserInput]) -> dict[str, int]:
+    """Accounts for the customers of another system's history (a data-set import): no usable
+    password and no phone, an email under a `.invalid` domain (it can never receive mail and
+    marks the account as imported), and `date_joined` in the past. Bulk, one transaction;
+    accounts that already exist are kept as they are, so a rerun adds nothing.
+
+    No UserRegistered is published: welcome messages and new-user coupons are not for people
+    who registered years ago, and the importer records the historical analytics event itself.
+    Returns email → user id for every address given."""
+    rows = []
+    for index, user in enumerate(users):
+        email = normalize_email(user.email)
+        if not email.endswith(IMPORT_EMAIL_SUFFIX):
+            raise ValidationFailed(
+                _("Imported accounts must use an address under a .invalid domain."),
+                code="not_an_import_address",
+                field=f"users[{index}].email",
+            )
+        if user.joined_at.tzinfo is None:
+            raise ValidationFailed(
+                _("The time must carry a time zone."),
+                code="naive_time",
+                field=f"users[{index}].joined_at",
+            )
+        nickname = clean_plain_text(
+            user.nickname, field=f"users[{index}].nickname", min_length=1, max_length=30
+        )
+        account = User(email=email, nickname=nickname, date_joined=user.joined_at)
+        account.set_unusable_password()
+        rows.append(account)
+    emails = [row.email for row in rows]
+    with transaction.atomic():
+        User.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)
+        found: dict[str, int] = {}
+        for start in range(0, len(emails), 1000):
+            found.update(
+                (email, user_id)
+                for email, user_id in User.objects.filter(
+                    email__in=emails[start : start + 1000]
+                ).values_list("email", "id")
+                if email is not None
+            )
+    return found

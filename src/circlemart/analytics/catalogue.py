@@ -68,8 +68,17 @@ CATALOGUE: dict[str, EventSpec] = {
             necessary=True,
             lines="int",
             units="int",
+            channel="str",
         ),
-        _server("order_paid", "order", "An order was paid.", necessary=True),
+        _server(
+            "order_paid",
+            "order",
+            "An order was paid.",
+            necessary=True,
+            lines="int",
+            units="int",
+            channel="str",
+        ),
         _server(
             "order_cancelled", "order", "An order was cancelled.", necessary=True, reason="str"
         ),
@@ -77,7 +86,13 @@ CATALOGUE: dict[str, EventSpec] = {
         _server("order_delivered", "order", "An order reached the buyer.", necessary=True),
         _server("order_completed", "order", "An order was completed.", necessary=True),
         _server(
-            "order_refunded", "order", "Money went back to the buyer.", necessary=True, fully="bool"
+            "order_refunded",
+            "order",
+            "Money went back to the buyer.",
+            necessary=True,
+            fully="bool",
+            credit_note="str",  # imported history: the credit note's number
+            units="int",
         ),
         _server(
             "product_sold",
@@ -89,16 +104,28 @@ CATALOGUE: dict[str, EventSpec] = {
             order="str",
         ),
         _server("user_followed", "user", "A user followed another."),
-        _server("note_published", "note", "A note was published."),
-        _server("note_liked", "note", "A note was liked."),
-        _server("note_favourited", "note", "A note was saved."),
+        _server("note_published", "note", "A note was published.", visibility="str"),
+        _server("note_liked", "note", "A note was liked.", author="int"),
+        _server("note_favourited", "note", "A note was saved.", author="int"),
         _server("note_shared", "note", "A note was shared.", channel="str"),
-        _server("comment_posted", "note", "A comment was posted."),
+        _server("comment_posted", "note", "A comment was posted.", author="int"),
         _server("circle_joined", "circle", "A user joined a circle."),
         _server("coupon_claimed", "coupon", "A coupon was claimed."),
         _server("coupon_used", "coupon", "A coupon was used on an order.", order="str"),
-        _server("group_joined", "group", "A user joined a group buy."),
-        _server("review_published", "product", "A review was published.", rating="int"),
+        _server("group_joined", "group", "A user joined a group buy.", deal="int"),
+        _server(
+            "review_published",
+            "product",
+            "A review was published (again after an unhide: count distinct `review`).",
+            rating="int",
+            review="int",
+        ),
+        _server(
+            "review_followed_up",
+            "product",
+            "A follow-up review (追评) was published.",
+            review="int",
+        ),
         _server("csat_submitted", "order", "A satisfaction survey was answered.", score="int"),
     )
 }

@@ -158,12 +158,30 @@ class GrowthGoal(models.Model):
         ACHIEVED = "achieved", _("achieved")
         UNKNOWN = "unknown", _("not enough data")
 
+    class TargetKind(models.TextChoices):
+        ABSOLUTE = "absolute", _("absolute value")
+        RELATIVE_PERCENT = "relative_percent", _("change from the baseline (%)")
+
+    class Aggregation(models.TextChoices):
+        # The metric's value on a day (DAU, D1 retention, registered users to date).
+        LEVEL = "level", _("value on the deadline")
+        # The sum of the daily values over the goal period (yearly GMV, orders this quarter).
+        PERIOD_TOTAL = "period_total", _("total over the goal period")
+
     name = models.CharField(_("name"), max_length=120)
     metric = models.CharField(_("metric"), max_length=48)
     baseline_start = models.DateField(_("baseline from"))
     baseline_end = models.DateField(_("baseline to"))
     baseline_value = models.FloatField(_("baseline value"), null=True, blank=True)
     target_value = models.FloatField(_("target value"))
+    # "+30%" is kept as entered (30.0) and resolved against the baseline into target_value.
+    target_kind = models.CharField(
+        _("target kind"), max_length=16, choices=TargetKind.choices, default=TargetKind.ABSOLUTE
+    )
+    target_percent = models.FloatField(_("target change (%)"), null=True, blank=True)
+    aggregation = models.CharField(
+        _("measured as"), max_length=12, choices=Aggregation.choices, default=Aggregation.LEVEL
+    )
     start_date = models.DateField(_("start"))
     deadline = models.DateField(_("deadline"))
     status = models.CharField(
@@ -232,3 +250,39 @@ class JobCursor(models.Model):
 
     def __str__(self) -> str:
         return f"{self.job} @ {self.position}"
+
+
+# --- Tracking consent (analytics.tracking) --------------------------------------------------
+
+
+class TrackingConsent(models.Model):
+    """One subject's answer to the tracking banner: a signed-in user (by id) or a visitor (by
+    anonymous id), never both. No row means nobody decided yet."""
+
+    user_id = models.BigIntegerField(null=True, blank=True)
+    anonymous_id = models.CharField(max_length=64, blank=True, default="")
+    allowed = models.BooleanField(_("tracking allowed"))
+    decided_at = models.DateTimeField(_("decided at"))
+
+    class Meta:
+        verbose_name = _("tracking consent")
+        verbose_name_plural = _("tracking consents")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user_id"], condition=Q(user_id__isnull=False), name="consent_once_per_user"
+            ),
+            models.UniqueConstraint(
+                fields=["anonymous_id"],
+                condition=Q(user_id__isnull=True),
+                name="consent_once_per_visitor",
+            ),
+            models.CheckConstraint(
+                condition=Q(user_id__isnull=False, anonymous_id="")
+                | Q(user_id__isnull=True) & ~Q(anonymous_id=""),
+                name="consent_one_subject",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        subject = f"user {self.user_id}" if self.user_id else self.anonymous_id
+        return f"{subject}: {'allowed' if self.allowed else 'declined'}"

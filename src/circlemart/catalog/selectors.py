@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
 
-from django.db.models import Exists, Min, OuterRef, Prefetch, QuerySet
+from django.db.models import Exists, F, Min, OuterRef, Prefetch, QuerySet
 
 from circlemart.catalog.contracts import (
     TREE_GENERATION,
@@ -320,3 +321,32 @@ def skus_for_sale(sku_ids: Iterable[int]) -> dict[int, SkuForSale]:
         )
         for sku in rows
     }
+
+
+def product_category_ids(product_ids: Iterable[int]) -> dict[int, int]:
+    """Product id → its category id, in one query (unknown ids are absent)."""
+    return dict(Product.objects.filter(pk__in=list(product_ids)).values_list("pk", "category_id"))
+
+
+def products_for_analytics() -> Iterator[Mapping[str, Any]]:
+    """Every product (any status) for the analytics warehouse snapshot, as plain rows: id,
+    category_id, category_path (its top-level category is the first path segment), brand_id,
+    status, is_on_sale, price (lowest SKU price, minor units), currency, created_at,
+    published_at. Streamed in id order; no titles or text."""
+    rows = Product.objects.order_by("pk").values(
+        "id",
+        "category_id",
+        "brand_id",
+        "status",
+        "price_min",
+        "currency",
+        "created_at",
+        "published_at",
+        category_path=F("category__path"),
+    )
+    for row in rows.iterator(chunk_size=5000):
+        yield {
+            **row,
+            "is_on_sale": row["status"] == Product.Status.ON_SALE,
+            "price": row["price_min"],
+        }

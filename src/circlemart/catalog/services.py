@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import uuid
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import nh3
 from django.core.files.base import ContentFile
@@ -594,3 +595,118 @@ def product_sales_record(*, quantities: dict[int, int]) -> None:
             Product.objects.filter(pk=product_id, sales_count__gte=-quantity).update(
                 sales_count=F("sales_count") + quantity
             )
+
+
+# --- Historical imports ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HistoricalProductInput:
+    """A product of another system's history: one SKU with the same code, at one price."""
+
+    code: str
+    title: str
+    price: int  # minor units
+    created_at: datetime  # when it was first sold
+
+
+@dataclass(frozen=True)
+class ImportedProducts:
+    category_id: int
+    # product code → (product id, SKU id)
+    ids: dict[str, tuple[int, int]]
+
+
+def products_import_historical(
+    *,
+    category_slug: str,
+    category_name: str,
+    products: list[HistoricalProductInput],
+    currency: str,
+) -> ImportedProducts:
+    """Products of a data-set import, in bulk and in one transaction: one category (created
+    when missing), each product off the shelf (history, not for sale now) with one SKU of the
+    same code, no stock, `created_at` when it was first sold. Products whose code exists are
+    kept as they are, so a rerun adds nothing. No ProductChanged per product (thousands of
+    search re-indexings for goods nobody can buy); the listing caches are bumped once."""
+    for index, item in enumerate(products):
+        clean_plain_text(item.code, field=f"products[{index}].code", min_length=1, max_length=40)
+        clean_plain_text(item.title, field=f"products[{index}].title", min_length=1, max_length=120)
+        if isinstance(item.price, bool) or not isinstance(item.price, int) or item.price <= 0:
+            raise ValidationFailed(
+                _("Price must be a positive amount in minor units (fen)."),
+                code=errors.INVALID_PRICE,
+                field=f"products[{index}].price",
+            )
+        if item.created_at.tzinfo is None:
+            raise ValidationFailed(
+                _("The time must carry a time zone."),
+                code="naive_time",
+                field=f"products[{index}].created_at",
+            )
+    codes = [item.code.strip() for item in products]
+    with transaction.atomic():
+        category = Category.objects.filter(slug=category_slug).first()
+        if category is None:
+            category = category_create(
+                name=category_name, slug=category_slug, name_en=category_name
+            )
+        existing = _product_ids(codes)
+        new = [item for item in products if item.code.strip() not in existing]
+        Product.objects.bulk_create(
+            [
+                Product(
+                    code=item.code.strip(),
+                    title=item.title.strip(),
+                    title_en=item.title.strip(),
+                    category=category,
+                    status=Product.Status.OFF_SHELF,
+                    currency=currency,
+                    price_min=item.price,
+                    price_max=item.price,
+                )
+                for item in new
+            ],
+            batch_size=500,
+        )
+        product_ids = _product_ids(codes)
+        Sku.objects.bulk_create(
+            [
+                Sku(
+                    product_id=product_ids[item.code.strip()],
+                    code=item.code.strip(),
+                    options={},
+                    options_key="",
+                    price=item.price,
+                )
+                for item in new
+            ],
+            batch_size=500,
+            ignore_conflicts=True,
+        )
+        sku_ids: dict[str, int] = {}
+        for start in range(0, len(codes), 1000):
+            sku_ids.update(
+                Sku.objects.filter(code__in=codes[start : start + 1000]).values_list("code", "id")
+            )
+        inventory.stock_create_many({sku_ids[item.code.strip()]: 0 for item in new})
+        # created_at is auto_now_add: the history's dates go in afterwards.
+        for item in new:
+            Product.objects.filter(pk=product_ids[item.code.strip()]).update(
+                created_at=item.created_at, published_at=item.created_at
+            )
+        if new:
+            _announce_tree(category.pk)
+    return ImportedProducts(
+        category_id=category.pk,
+        ids={code: (product_ids[code], sku_ids[code]) for code in codes},
+    )
+
+
+def _product_ids(codes: list[str]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for start in range(0, len(codes), 1000):
+        found.update(
+            Product.objects.filter(code__in=codes[start : start + 1000]).values_list("code", "id")
+        )
+    return found

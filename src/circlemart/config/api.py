@@ -11,6 +11,8 @@ from ninja import NinjaAPI
 from ninja.openapi.docs import Swagger
 
 from circlemart.accounts.api import auth_router, me_router
+from circlemart.analytics.analyses.api import router as analyses_router
+from circlemart.analytics.api import router as analytics_router
 from circlemart.cart.api import router as cart_router
 from circlemart.catalog.api import router as catalog_router
 from circlemart.core import problems
@@ -66,3 +68,5 @@ api.add_router("/moderation", moderation_router)
 api.add_router("/notifications", notifications_router)
 api.add_router("/reviews", reviews_router)
 api.add_router("/promotions", promotions_router)
+api.add_router("/events", analytics_router)
+api.add_router("/analytics", analyses_router)

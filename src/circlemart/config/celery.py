@@ -30,6 +30,10 @@ app.autodiscover_tasks(
         "circlemart.payments",
         "circlemart.promotions",
         "circlemart.reviews",
+        "circlemart.analytics.dashboards",
+        "circlemart.analytics.warehouse",
+        "circlemart.analytics.goals",
+        "circlemart.analytics.metrics",
     ]
 )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from celery.schedules import crontab
 from django.conf import settings
 
 from circlemart.config import embedded_broker
@@ -65,6 +66,23 @@ beat_schedule = {
     "social-trending-topics": {
         "task": "social.recompute_trending",
         "schedule": float(settings.SOCIAL_TRENDING_SECONDS),
+    },
+    "analytics-export": {
+        "task": "analytics.export",
+        "schedule": float(settings.ANALYTICS_EXPORT_EVERY_SECONDS),
+    },
+    "analytics-ensure-partitions": {"task": "analytics.ensure_partitions", "schedule": 86400.0},
+    # Yesterday and today recomputed into the daily metrics table (it syncs the warehouse first).
+    "analytics-rollup": {"task": "analytics.rollup", "schedule": 3600.0},
+    # Daily, once the night's rollup has filled yesterday's metrics.
+    "analytics-goals-evaluate": {
+        "task": "analytics.goals_evaluate",
+        "schedule": crontab(hour=4, minute=0),
+    },
+    # Dashboard reports by email, after the night's rollup (each sent at most once a day).
+    "analytics-send-reports": {
+        "task": "analytics.send_reports",
+        "schedule": crontab(hour=7, minute=0),
     },
 }
 beat_schedule_filename = str(settings.DATA_DIR / "celerybeat-schedule")

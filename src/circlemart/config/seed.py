@@ -9,7 +9,8 @@ import random
 
 from django.db import transaction
 
-from circlemart.accounts.seed import seed_staff, seed_users, staff_logins
+from circlemart.accounts.seed import demo_email, seed_staff, seed_users, staff_logins
+from circlemart.analytics.seed import seed_analytics, seed_analytics_results
 from circlemart.catalog import selectors as catalog_selectors
 from circlemart.catalog.seed import seed_products
 from circlemart.orders.seed import seed_orders
@@ -42,6 +43,14 @@ def seed_world(*, seed: int, users: int, products: int = 5000, progress: bool = 
         progress=progress,
     )
     promotions = seed_promotions(rng=random.Random(seed + 5), user_ids=user_ids)
+    events = seed_analytics(
+        rng=random.Random(seed + 6),
+        user_ids=user_ids,
+        product_ids=[card.id for card in catalog_selectors.hot_products(limit=200)],
+        progress=progress,
+    )
+    if events:
+        seed_analytics_results(owner_email=demo_email("analyst"), progress=progress)
     return (
         f"demo world (seed {seed}): {len(user_ids)} shoppers, {promotions}, "
         f"{social_selectors.edge_count()} follows, {catalog_selectors.product_count()} products"

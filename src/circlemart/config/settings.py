@@ -118,6 +118,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Anonymous id and visit of a browser that accepted tracking (after auth: links sign-ins).
+    "circlemart.analytics.tracking.middleware.TrackingMiddleware",
     "circlemart.core.middleware.DomainErrorMiddleware",
     "circlemart.core.idempotency.IdempotencyMiddleware",
 ]
@@ -296,6 +298,12 @@ DEFAULT_CURRENCY = env_str("DEFAULT_CURRENCY", "CNY")
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise warns about a missing directory
+# plotly.js for the dashboards comes from the plotly wheel (no CDN), found like any static file.
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    "circlemart.analytics.dashboards.staticfiles.PlotlyFinder",
+]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = DATA_DIR / "media"
 # The embedded setup serves uploads itself; production puts them behind a CDN / object store.
@@ -456,13 +464,47 @@ ANALYTICS_MAX_BATCH_BYTES = env_int("ANALYTICS_MAX_BATCH_BYTES", 256 * 1024)
 ANALYTICS_MAX_CLOCK_SKEW_SECONDS = env_int("ANALYTICS_MAX_CLOCK_SKEW_SECONDS", 600)
 ANALYTICS_MAX_EVENT_AGE_DAYS = env_int("ANALYTICS_MAX_EVENT_AGE_DAYS", 7)
 ANALYTICS_SESSION_IDLE_MINUTES = env_int("ANALYTICS_SESSION_IDLE_MINUTES", 30)
+# Tracking (analytics.tracking): opt-in consent (PIPL) unless ANALYTICS_CONSENT_REQUIRED is off;
+# per-IP budget of the events endpoint; behaviour that marks a browser as a bot; how far back
+# a sign-in claims the visitor's anonymous events.
+ANALYTICS_CONSENT_REQUIRED = env_bool("ANALYTICS_CONSENT_REQUIRED", True)
+ANALYTICS_EVENTS_PER_IP_PER_MINUTE = env_int("ANALYTICS_EVENTS_PER_IP_PER_MINUTE", 300)
+ANALYTICS_BOT_EVENTS_PER_MINUTE = env_int("ANALYTICS_BOT_EVENTS_PER_MINUTE", 120)
+ANALYTICS_BOT_FAST_PAGE_VIEWS = env_int("ANALYTICS_BOT_FAST_PAGE_VIEWS", 5)
+ANALYTICS_IDENTITY_MERGE_DAYS = env_int("ANALYTICS_IDENTITY_MERGE_DAYS", 30)
 # Where the event log is exported as Parquet, one folder per day; a local path or an
-# object-store URL DuckDB can write (s3://bucket/prefix with DuckDB's httpfs settings).
+# object-store URL pyarrow.fs knows (s3://bucket/prefix, gs://…; credentials from the store's
+# usual environment variables).
 ANALYTICS_WAREHOUSE_DIR = env_str("ANALYTICS_WAREHOUSE_DIR", str(DATA_DIR / "warehouse"))
 # Dashboard queries stop after this many seconds and return at most this many rows.
 ANALYTICS_QUERY_TIMEOUT_SECONDS = env_int("ANALYTICS_QUERY_TIMEOUT_SECONDS", 20)
 ANALYTICS_QUERY_MAX_ROWS = env_int("ANALYTICS_QUERY_MAX_ROWS", 5000)
 ANALYTICS_QUERY_MAX_DAYS = env_int("ANALYTICS_QUERY_MAX_DAYS", 800)
+# Analyses (analytics.analyses): the longest funnel conversion window; lifecycle states — a
+# person with no activity for this many days is silent, and churned after the second number.
+ANALYTICS_FUNNEL_MAX_WINDOW_DAYS = env_int("ANALYTICS_FUNNEL_MAX_WINDOW_DAYS", 90)
+ANALYTICS_LIFECYCLE_SILENT_DAYS = env_int("ANALYTICS_LIFECYCLE_SILENT_DAYS", 30)
+ANALYTICS_LIFECYCLE_CHURNED_DAYS = env_int("ANALYTICS_LIFECYCLE_CHURNED_DAYS", 90)
+# Back-office dashboards (analytics.dashboards): the longest date range a page accepts, how
+# many values of a dimension a drill-down draws, how many rows the top-products table lists.
+ANALYTICS_DASHBOARD_MAX_DAYS = env_int("ANALYTICS_DASHBOARD_MAX_DAYS", 366)
+ANALYTICS_DASHBOARD_MAX_DIMENSION_VALUES = env_int("ANALYTICS_DASHBOARD_MAX_DIMENSION_VALUES", 8)
+ANALYTICS_DASHBOARD_TOP_ROWS = env_int("ANALYTICS_DASHBOARD_TOP_ROWS", 20)
+# The Parquet export reads this many events per chunk, and on PostgreSQL exports only events
+# received at least this long ago (ids of slower concurrent transactions commit late).
+ANALYTICS_EXPORT_CHUNK_ROWS = env_int("ANALYTICS_EXPORT_CHUNK_ROWS", 50_000)
+ANALYTICS_EXPORT_GRACE_SECONDS = env_int("ANALYTICS_EXPORT_GRACE_SECONDS", 60)
+# The export (and snapshot refresh) runs this often from celery beat.
+ANALYTICS_EXPORT_EVERY_SECONDS = env_int("ANALYTICS_EXPORT_EVERY_SECONDS", 600)
+# DuckDB over the warehouse: worker threads and memory per connection.
+ANALYTICS_DUCKDB_THREADS = env_int("ANALYTICS_DUCKDB_THREADS", 2)
+ANALYTICS_DUCKDB_MEMORY = env_str("ANALYTICS_DUCKDB_MEMORY", "2GB")
+# PostgreSQL: monthly partitions of the event log are created this many months ahead.
+ANALYTICS_PARTITION_MONTHS_AHEAD = env_int("ANALYTICS_PARTITION_MONTHS_AHEAD", 3)
+# Growth goals: the forecast's trend is fitted on the last this-many days of the metric and
+# needs at least this many daily values, or the goal's status is "not enough data".
+ANALYTICS_GOALS_FIT_DAYS = env_int("ANALYTICS_GOALS_FIT_DAYS", 56)
+ANALYTICS_GOALS_MIN_POINTS = env_int("ANALYTICS_GOALS_MIN_POINTS", 7)
 
 # --- Admin theme ----------------------------------------------------------------------------
 UNFOLD = {
@@ -470,6 +512,8 @@ UNFOLD = {
     "SITE_HEADER": _("Circlemart back office"),
     "SITE_SYMBOL": "storefront",
     "SHOW_LANGUAGES": True,
+    # The analytics dashboards first, then every app and model this user may see.
+    "SIDEBAR": {"navigation": "circlemart.analytics.dashboards.navigation.sidebar"},
 }
 
 # --- API ------------------------------------------------------------------------------------

@@ -32,6 +32,8 @@ urlpatterns = [
     path("hello", hello, name="hello"),
     # Pages without an icon link of their own (the payment gateway's) make browsers ask here.
     path("favicon.ico", RedirectView.as_view(url="/static/storefront/icon.svg", permanent=True)),
+    # Analytics dashboards live in the back office; before the admin so its catch-all misses them.
+    path("admin/analytics/dashboards/", include("circlemart.analytics.dashboards.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("api/docs", api_docs, name="api-docs"),
@@ -44,6 +46,7 @@ urlpatterns = [
     path("inbox/", include("circlemart.notifications.urls")),
     path("moderation/", include("circlemart.moderation.urls")),
     path("reviews/", include("circlemart.reviews.urls")),
+    path("tracking/", include("circlemart.analytics.tracking.urls")),
     # Notes, circles, topics, profiles and feeds: /notes/…, /circles/…, /t/…, /u/…, /feed/…
     path("", include("circlemart.social.urls")),
     path("", include("circlemart.storefront.urls")),

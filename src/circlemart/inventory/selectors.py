@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import F, QuerySet
+from django.db.models import F, QuerySet, Sum
 
 from circlemart.inventory.models import Reservation, StockLevel
 
@@ -34,3 +34,14 @@ def stock_of(sku_id: int) -> tuple[int, int]:
     """(on hand, reserved) of one SKU; (0, 0) when it has no stock row."""
     row = StockLevel.objects.filter(sku_id=sku_id).values_list("on_hand", "reserved").first()
     return (row[0], row[1]) if row else (0, 0)
+
+
+def stock_for_analytics() -> dict[int, tuple[int, int]]:
+    """Product id → (units on hand, units available = on hand − reserved) summed over its
+    SKUs, for the analytics warehouse snapshot (one grouped query)."""
+    rows = (
+        StockLevel.objects.values("sku__product_id")
+        .annotate(units_on_hand=Sum("on_hand"), units_available=Sum(F("on_hand") - F("reserved")))
+        .values_list("sku__product_id", "units_on_hand", "units_available")
+    )
+    return {product_id: (on_hand, available) for product_id, on_hand, available in rows}

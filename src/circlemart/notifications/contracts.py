@@ -24,6 +24,12 @@ class NotificationKind(StrEnum):
     GROUP_JOINED = "group_joined"
     GROUP_SUCCEEDED = "group_succeeded"
     GROUP_FAILED = "group_failed"
+    GOAL_AT_RISK = "goal_at_risk"  # a growth goal (analytics) turned at risk
+    GOAL_OFF_TRACK = "goal_off_track"  # … or off track
+
+
+# Kinds about back-office work: only staff who may see growth goals have them in preferences.
+BACK_OFFICE_KINDS = frozenset({NotificationKind.GOAL_AT_RISK, NotificationKind.GOAL_OFF_TRACK})
 
 
 class TargetType(StrEnum):
@@ -35,6 +41,7 @@ class TargetType(StrEnum):
     QUESTION = "question"
     REVIEW = "review"
     GROUP = "group"
+    GOAL = "goal"
 
 
 @dataclass(frozen=True)

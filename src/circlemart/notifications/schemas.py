@@ -53,3 +53,5 @@ class PreferencesIn(InputSchema):
     group_joined: bool | None = None
     group_succeeded: bool | None = None
     group_failed: bool | None = None
+    goal_at_risk: bool | None = None
+    goal_off_track: bool | None = None

@@ -12,6 +12,7 @@ from circlemart.accounts import selectors as account_selectors
 from circlemart.accounts.contracts import UserCard
 from circlemart.core.pagination import paginate
 from circlemart.notifications.contracts import (
+    BACK_OFFICE_KINDS,
     NotificationKind,
     NotificationPage,
     NotificationView,
@@ -35,6 +36,8 @@ KIND_LABELS: dict[NotificationKind, Promise] = {
     NotificationKind.GROUP_JOINED: gettext_lazy("Friends joining my groups"),
     NotificationKind.GROUP_SUCCEEDED: gettext_lazy("My groups completed"),
     NotificationKind.GROUP_FAILED: gettext_lazy("My groups that did not fill up"),
+    NotificationKind.GOAL_AT_RISK: gettext_lazy("Growth goals at risk"),
+    NotificationKind.GOAL_OFF_TRACK: gettext_lazy("Growth goals off track"),
 }
 
 
@@ -144,6 +147,10 @@ def _sentence(kind: NotificationKind, actor: str, others: int) -> str:
         return _("Your group is complete: your order ships soon")
     if kind == NotificationKind.GROUP_FAILED:
         return _("Your group did not fill up in time: your money is on its way back")
+    if kind == NotificationKind.GOAL_AT_RISK:
+        return _("A growth goal is at risk: its forecast falls short of the target")
+    if kind == NotificationKind.GOAL_OFF_TRACK:
+        return _("A growth goal is off track: even its forecast's best case misses the target")
     return _("%(actor)s replied to your review") % values
 
 
@@ -160,6 +167,8 @@ def _url(row: Notification) -> str:
         return reverse("reviews:review", args=[row.target_id])
     if target_type == TargetType.GROUP:
         return reverse("promotions:group", args=[row.target_id])
+    if target_type == TargetType.GOAL:
+        return reverse("admin:analytics_growthgoal_chart", args=[row.target_id])
     latest = list(row.latest_actor_ids or [])
     return f"/u/{latest[0]}/" if latest else ""
 
@@ -220,7 +229,9 @@ def preferences(*, user_id: int) -> list[PreferenceView]:
     stored = dict(
         NotificationPreference.objects.filter(user_id=user_id).values_list("kind", "is_enabled")
     )
+    back_office = account_selectors.user_may(user_id, "analytics.view_growthgoal")
     return [
         PreferenceView(kind=kind, label=str(KIND_LABELS[kind]), is_enabled=stored.get(kind, True))
         for kind in NotificationKind
+        if back_office or kind not in BACK_OFFICE_KINDS
     ]

@@ -28,3 +28,29 @@ class PurchaseRef:
     product_id: int
     sku_id: int
     delivered_at: datetime
+
+
+@dataclass(frozen=True)
+class AnalyticsOrderLine:
+    """One order line as analytics records it: `total` is what the buyer pays for it after
+    line and order discounts (coupons included), before shipping, in minor units."""
+
+    line_id: int
+    product_id: int
+    sku_id: int
+    quantity: int
+    total: int
+
+
+@dataclass(frozen=True)
+class AnalyticsOrder:
+    """An order's money and lines for the analytics event log (no address, no names)."""
+
+    number: str
+    buyer_id: int
+    currency: str
+    total: int
+    paid_amount: int
+    refunded_amount: int
+    attribution: dict[str, str]
+    lines: tuple[AnalyticsOrderLine, ...]

@@ -4,6 +4,7 @@ separate functions that the back office calls after its own permission check."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -12,7 +13,12 @@ from django.db.models import QuerySet
 
 from circlemart.core.crypto import mask_phone, mask_text
 from circlemart.core.pagination import paginate
-from circlemart.orders.contracts import OrderStatus, PurchaseRef
+from circlemart.orders.contracts import (
+    AnalyticsOrder,
+    AnalyticsOrderLine,
+    OrderStatus,
+    PurchaseRef,
+)
 from circlemart.orders.models import AfterSalesRequest, Order, OrderLine, OrderTransition
 
 DELIVERED_STATUSES = (OrderStatus.DELIVERED, OrderStatus.COMPLETED)
@@ -296,3 +302,75 @@ def product_buyer_ids(
 def buyer_has_paid_order(*, buyer_id: int) -> bool:
     """Whether the buyer has ever paid for an order (later refunds included)."""
     return Order.objects.filter(buyer_id=buyer_id, paid_at__isnull=False).exists()
+
+
+def order_for_analytics(number: str) -> AnalyticsOrder | None:
+    """The order's totals and lines for the event log (two queries). Not scoped to a viewer:
+    only server-side tracking calls it, never a request."""
+    order = Order.objects.filter(number=number).prefetch_related("lines").first()
+    if order is None:
+        return None
+    return AnalyticsOrder(
+        number=order.number,
+        buyer_id=order.buyer_id,
+        currency=order.currency,
+        total=order.total,
+        paid_amount=order.paid_amount,
+        refunded_amount=order.refunded_amount,
+        attribution={str(key): str(value) for key, value in (order.attribution or {}).items()},
+        lines=tuple(
+            AnalyticsOrderLine(
+                line_id=line.pk,
+                product_id=line.product_id,
+                sku_id=line.sku_id,
+                quantity=line.quantity,
+                total=line.total,
+            )
+            for line in order.lines.all()
+        ),
+    )
+
+
+def orders_for_analytics() -> Iterator[Mapping[str, Any]]:
+    """Every order's header facts for the analytics warehouse snapshot: id, number, buyer_id,
+    status, source (cart | buy_now), attribution (dict), currency, total, paid_amount,
+    refunded_amount, placed_at, paid_at, shipped_at, delivered_at, completed_at,
+    cancelled_at, closed_at. Streamed in id order; no address or note."""
+    rows = Order.objects.order_by("pk").values(
+        "id",
+        "number",
+        "buyer_id",
+        "status",
+        "source",
+        "attribution",
+        "currency",
+        "total",
+        "paid_amount",
+        "refunded_amount",
+        "placed_at",
+        "paid_at",
+        "shipped_at",
+        "delivered_at",
+        "completed_at",
+        "cancelled_at",
+        "closed_at",
+    )
+    yield from rows.iterator(chunk_size=5000)
+
+
+def order_lines_for_analytics() -> Iterator[Mapping[str, Any]]:
+    """Every order line for the analytics warehouse snapshot: id, order_id, product_id,
+    sku_id, unit_price, quantity, total, refunded_quantity, refunded_amount (minor units).
+    Streamed in id order."""
+    rows = OrderLine.objects.order_by("pk").values(
+        "id",
+        "order_id",
+        "product_id",
+        "sku_id",
+        "unit_price",
+        "quantity",
+        "total",
+        "refunded_quantity",
+        "refunded_amount",
+    )
+    yield from rows.iterator(chunk_size=5000)

@@ -10,7 +10,7 @@ import json
 import logging
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -38,7 +38,7 @@ from circlemart.inventory import services as inventory
 from circlemart.orders import events
 from circlemart.orders.contracts import OrderStatus as S
 from circlemart.orders.machine import Actor, move
-from circlemart.orders.models import Order, OrderLine
+from circlemart.orders.models import Order, OrderLine, OrderTransition
 from circlemart.payments import selectors as payment_selectors
 from circlemart.payments import services as payments
 from circlemart.payments.contracts import PaymentView
@@ -656,3 +656,141 @@ def order_end_refund_attempt(order: Order, *, reason: str) -> Order:
         reason=reason,
         resume_status="",
     )
+
+
+# --- Historical imports ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HistoricalLineInput:
+    sku_id: int
+    product_id: int
+    title: str
+    quantity: int
+    unit_price: int  # minor units
+    total: int  # what was paid for the line; unit_price × quantity less a discount
+
+
+@dataclass(frozen=True)
+class HistoricalOrderInput:
+    """An order of another system's history, placed, paid and completed at `placed_at`."""
+
+    number: str
+    buyer_id: int
+    placed_at: datetime
+    currency: str
+    lines: list[HistoricalLineInput]
+    region: str = ""
+
+
+@dataclass(frozen=True)
+class HistoricalImportResult:
+    created: int
+    existing: int
+
+
+HISTORICAL_NUMBER_MAX = 24
+
+
+def _check_historical(index: int, order: HistoricalOrderInput) -> None:
+    where = f"orders[{index}]"
+    if not order.number or len(order.number) > HISTORICAL_NUMBER_MAX:
+        raise ValidationFailed(_("Enter a valid order number."), field=f"{where}.number")
+    if order.placed_at.tzinfo is None:
+        raise ValidationFailed(
+            _("The time must carry a time zone."), code="naive_time", field=f"{where}.placed_at"
+        )
+    if not order.lines:
+        raise ValidationFailed(
+            _("An order needs at least one line."), code="no_lines", field=f"{where}.lines"
+        )
+    if len({line.sku_id for line in order.lines}) != len(order.lines):
+        raise ValidationFailed(
+            _("Each SKU may appear once per order."), code="duplicate_sku", field=f"{where}.lines"
+        )
+    for number, line in enumerate(order.lines):
+        if line.quantity <= 0:
+            raise ValidationFailed(
+                _("Quantity must be at least 1."),
+                code="invalid_quantity",
+                field=f"{where}.lines[{number}].quantity",
+            )
+        if line.unit_price < 0 or not 0 <= line.total <= line.unit_price * line.quantity:
+            raise ValidationFailed(
+                _("The line total does not fit its price and quantity."),
+                code="invalid_amount",
+                field=f"{where}.lines[{number}].total",
+            )
+
+
+def orders_import_historical(*, orders: list[HistoricalOrderInput]) -> HistoricalImportResult:
+    """Orders of a data-set import, in bulk and in one transaction: status completed, placed,
+    paid and completed at their historical time, paid in full, one transition "imported".
+
+    Nothing else happens: no stock is reserved, no payment started, no notification or
+    domain event published (the importer records the historical analytics events itself).
+    Orders whose number exists are left alone, so rerunning a chunk adds nothing."""
+    for index, order in enumerate(orders):
+        _check_historical(index, order)
+    numbers = [order.number for order in orders]
+    with transaction.atomic():
+        existing = set(Order.objects.filter(number__in=numbers).values_list("number", flat=True))
+        new = [order for order in orders if order.number not in existing]
+        rows = Order.objects.bulk_create(
+            [
+                Order(
+                    number=order.number,
+                    buyer_id=order.buyer_id,
+                    status=S.COMPLETED,
+                    idempotency_key=f"import:{order.number}",
+                    currency=order.currency,
+                    list_subtotal=sum(line.unit_price * line.quantity for line in order.lines),
+                    subtotal=sum(line.total for line in order.lines),
+                    total=sum(line.total for line in order.lines),
+                    paid_amount=sum(line.total for line in order.lines),
+                    shipping_method="standard",
+                    region=order.region[:40],
+                    address=json.dumps({"country": order.region}, ensure_ascii=False),
+                    placed_at=order.placed_at,
+                    payment_deadline=order.placed_at,
+                    paid_at=order.placed_at,
+                    completed_at=order.placed_at,
+                )
+                for order in new
+            ],
+            batch_size=500,
+        )
+        OrderLine.objects.bulk_create(
+            [
+                OrderLine(
+                    order_id=row.pk,
+                    sku_id=line.sku_id,
+                    product_id=line.product_id,
+                    title=line.title[:160],
+                    title_en=line.title[:160],
+                    list_price=line.unit_price,
+                    unit_price=line.unit_price,
+                    quantity=line.quantity,
+                    discount=line.unit_price * line.quantity - line.total,
+                    total=line.total,
+                )
+                for row, order in zip(rows, new, strict=True)
+                for line in order.lines
+            ],
+            batch_size=2000,
+        )
+        OrderTransition.objects.bulk_create(
+            [
+                OrderTransition(
+                    order_id=row.pk,
+                    from_status="",
+                    to_status=S.COMPLETED,
+                    actor_kind="system",
+                    reason="imported",
+                    at=order.placed_at,
+                )
+                for row, order in zip(rows, new, strict=True)
+            ],
+            batch_size=2000,
+        )
+    return HistoricalImportResult(created=len(new), existing=len(existing))

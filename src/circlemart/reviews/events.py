@@ -27,6 +27,23 @@ class ReviewPublished(DomainEvent):
 
 @register_event
 @dataclass(frozen=True)
+class ReviewFollowUpPublished(DomainEvent):
+    """A follow-up review (追评) became visible (at once, or when a moderator approved it)."""
+
+    event_type = "reviews.ReviewFollowUpPublished"
+    aggregate_type = "review"
+
+    follow_up_id: int
+    review_id: int
+    product_id: int
+    author_id: int
+
+    def aggregate_id(self) -> str:
+        return str(self.review_id)
+
+
+@register_event
+@dataclass(frozen=True)
 class ReviewReplied(DomainEvent):
     """Merchant staff replied to a review: its author hears about it."""
 

@@ -41,6 +41,7 @@ from circlemart.reviews.contracts import (
 from circlemart.reviews.events import (
     QuestionAnswered,
     QuestionAsked,
+    ReviewFollowUpPublished,
     ReviewPublished,
     ReviewReplied,
 )
@@ -309,7 +310,21 @@ def review_follow_up_create(*, author_id: int, review_id: int, text: str) -> Rev
                 author_id=author_id,
                 screened=screened,
             )
+        else:
+            _follow_up_announce(follow_up.pk)
     return ReviewRef(id=follow_up.pk, status=ContentStatus(screened.status))
+
+
+def _follow_up_announce(follow_up_id: int) -> None:
+    follow_up = ReviewFollowUp.objects.select_related("review").get(pk=follow_up_id)
+    publish(
+        ReviewFollowUpPublished(
+            follow_up_id=follow_up.pk,
+            review_id=follow_up.review_id,
+            product_id=follow_up.review.product_id,
+            author_id=follow_up.review.author_id,
+        )
+    )
 
 
 def _helpful_result(review_id: int, voter_id: int) -> HelpfulResult:
@@ -526,10 +541,12 @@ def moderation_decided(*, content_type: str, content_id: int, is_approved: bool)
         if content_type == MODERATION_REVIEW:
             _decide_review(content_id, is_approved)
         elif content_type == MODERATION_FOLLOW_UP:
-            ReviewFollowUp.objects.filter(
+            changed = ReviewFollowUp.objects.filter(
                 pk=content_id,
                 status__in=[REJECTED, PENDING] if is_approved else [PUBLISHED, PENDING],
             ).update(status=PUBLISHED if is_approved else REJECTED)
+            if changed and is_approved:
+                _follow_up_announce(content_id)
         elif content_type == MODERATION_QUESTION:
             _decide_question(content_id, is_approved)
         elif content_type == MODERATION_ANSWER:

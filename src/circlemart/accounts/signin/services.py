@@ -10,9 +10,11 @@ from functools import lru_cache
 
 from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from circlemart.accounts import errors
+from circlemart.accounts.events import UserLoggedIn
 from circlemart.accounts.models import User
 from circlemart.accounts.signin import codes, throttle
 from circlemart.accounts.signin.challenge import (
@@ -24,6 +26,7 @@ from circlemart.accounts.signin.codes import CodeRequired
 from circlemart.accounts.signin.device import device_id_for
 from circlemart.core import clock, ratelimit
 from circlemart.core.errors import DomainError, NotAuthenticated, RateLimited, ValidationFailed
+from circlemart.core.events import publish
 
 
 @dataclass(frozen=True)
@@ -141,5 +144,7 @@ def user_authenticate_password(
     if passed_with == "challenge" and user.phone_digest and user.phone:
         raise _step_up_code_required(user)
     throttle.attempt_succeeded(attempt)
-    User.objects.filter(pk=user.pk).update(last_login=clock.now())
+    with transaction.atomic():
+        User.objects.filter(pk=user.pk).update(last_login=clock.now())
+        publish(UserLoggedIn(user_id=user.pk, method="password"))
     return user

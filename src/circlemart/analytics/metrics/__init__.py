@@ -1,0 +1,1 @@
+"""The metric catalogue, its daily rollup into DailyMetric, and the reads dashboards make."""

@@ -1,0 +1,1 @@
+"""Client tracking: consent, anonymous ids, visits and their traffic source, bots, identity."""
