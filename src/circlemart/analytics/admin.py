@@ -1,24 +1,22 @@
-"""Back office of analytics. Each mechanism keeps its admin classes in its own room and is
-registered here, one self-contained section each."""
+"""Back office of analytics. Each mechanism keeps its admin classes in its own room; they
+are registered here."""
 
 from __future__ import annotations
 
 from django.contrib import admin
 
-# --- Growth goals (analytics.goals) ---------------------------------------------------------
+from circlemart.analytics.dashboards.admin import ReportSubscriptionAdmin
 from circlemart.analytics.goals.admin import GrowthGoalAdmin
-from circlemart.analytics.models import GrowthGoal
+from circlemart.analytics.metrics.admin import ChannelSpendAdmin
+from circlemart.analytics.models import (
+    ChannelSpend,
+    GrowthGoal,
+    ReportSubscription,
+    TrackingConsent,
+)
+from circlemart.analytics.tracking.admin import TrackingConsentAdmin
 
 admin.site.register(GrowthGoal, GrowthGoalAdmin)
-
-# --- Channel spend (analytics.metrics) ------------------------------------------------------
-from circlemart.analytics.metrics.admin import ChannelSpendAdmin  # noqa: E402
-from circlemart.analytics.models import ChannelSpend  # noqa: E402
-
 admin.site.register(ChannelSpend, ChannelSpendAdmin)
-
-# --- Scheduled dashboard reports (analytics.dashboards) ---------------------------------------
-from circlemart.analytics.dashboards.admin import ReportSubscriptionAdmin  # noqa: E402
-from circlemart.analytics.models import ReportSubscription  # noqa: E402
-
 admin.site.register(ReportSubscription, ReportSubscriptionAdmin)
+admin.site.register(TrackingConsent, TrackingConsentAdmin)

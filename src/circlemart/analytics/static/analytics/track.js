@@ -2,13 +2,18 @@
 // only on pages of a browser that accepted tracking: the server leaves the <script> out
 // otherwise, and the tracker checks the consent cookie again before it sends anything.
 // Events are queued and flushed in batches to /api/v1/events: every few seconds with
-// fetch(keepalive) and, when the page is hidden or left, with navigator.sendBeacon.
+// fetch(keepalive) and, when the page is hidden or left, with navigator.sendBeacon. A beacon's
+// delivery is never confirmed, so what was sent while leaving is also kept in localStorage
+// and sent again by the next page: the server drops the copies by event id (at least once,
+// stored once). A fetch that fails or meets a 5xx/429 puts its events back in the queue.
 (function () {
   "use strict";
   var script = document.currentScript;
   var endpoint = (script && script.getAttribute("data-endpoint")) || "/api/v1/events";
   var FLUSH_MS = 5000;
   var MAX_BATCH = 50;
+  var PENDING_KEY = "cm_track_pending";
+  var MAX_PENDING = 200;
   var queue = [];
   var shownAt = document.visibilityState === "visible" ? Date.now() : null;
   var visibleMs = 0;
@@ -43,23 +48,48 @@
     if (queue.length >= MAX_BATCH) { flush(false); }
   }
 
+  function pendingTake() {
+    try {
+      var stored = JSON.parse(localStorage.getItem(PENDING_KEY) || "[]");
+      localStorage.removeItem(PENDING_KEY);
+      return Array.isArray(stored) ? stored : [];
+    } catch (error) { return []; }
+  }
+  function pendingKeep(events) {
+    try {
+      var stored = JSON.parse(localStorage.getItem(PENDING_KEY) || "[]");
+      var all = (Array.isArray(stored) ? stored : []).concat(events).slice(-MAX_PENDING);
+      localStorage.setItem(PENDING_KEY, JSON.stringify(all));
+    } catch (error) { /* storage full or blocked: the beacon alone has to do */ }
+  }
+  function requeue(batch) {
+    if (consented()) { queue = batch.concat(queue).slice(0, MAX_PENDING); }
+  }
+
   function flush(leaving) {
     while (queue.length) {
       var batch = queue.splice(0, MAX_BATCH);
       var body = JSON.stringify({ events: batch });
+      if (leaving) { pendingKeep(batch); }
       // A string body is sent as text/plain: no preflight, and the endpoint accepts it.
       if (leaving && navigator.sendBeacon && navigator.sendBeacon(endpoint, body)) { continue; }
-      if (window.fetch) {
-        fetch(endpoint, {
-          method: "POST", body: body, keepalive: true, credentials: "same-origin",
-          headers: { "Content-Type": "text/plain;charset=UTF-8" }
-        }).catch(function () { /* analytics never breaks the page */ });
-      }
+      if (window.fetch) { post(batch, body); }
     }
+  }
+  function post(batch, body) {
+    fetch(endpoint, {
+      method: "POST", body: body, keepalive: true, credentials: "same-origin",
+      headers: { "Content-Type": "text/plain;charset=UTF-8" }
+    }).then(function (response) {
+      if (response.status >= 500 || response.status === 429) { requeue(batch); }
+    }).catch(function () { requeue(batch); /* analytics never breaks the page */ });
   }
 
   function path() { return location.pathname + location.search; }
   function text(value, limit) { return String(value || "").slice(0, limit || 500); }
+
+  // What the previous page sent while leaving goes again (duplicates are dropped).
+  queue = pendingTake();
 
   // --- page and product views ------------------------------------------------------------
   track("page_view", text(location.pathname, 64), {
@@ -158,5 +188,6 @@
     flush(true);
   });
   setInterval(function () { flush(false); }, FLUSH_MS);
+  if (queue.length) { flush(false); }
   window.circlemartTrack = { track: track, flush: flush };
 })();
