@@ -202,6 +202,8 @@ def test_an_analyst_reads_a_funnel_and_the_retention_heatmap(
     tmp_path: Any,
 ) -> None:
     settings.ANALYTICS_WAREHOUSE_DIR = str(tmp_path / "warehouse")
+    # The events are exported as soon as they are stored (PostgreSQL would wait a minute).
+    settings.ANALYTICS_EXPORT_GRACE_SECONDS = 0
     analyst = UserFactory(is_staff=True)
     analyst.groups.set([Group.objects.get(name=Role.ANALYST.value)])
     a_fortnight_of_visits()

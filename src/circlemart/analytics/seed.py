@@ -30,6 +30,7 @@ from circlemart.analytics.models import (
 )
 from circlemart.analytics.services import events_record
 from circlemart.analytics.warehouse import duck
+from circlemart.analytics.warehouse.export import events_export
 from circlemart.core import clock
 from circlemart.orders import selectors as order_selectors
 
@@ -222,6 +223,9 @@ def _spend_of_day(rng: random.Random, day: datetime) -> None:
 def seed_analytics_results(*, owner_email: str, progress: bool = True) -> None:
     """Export the history to the warehouse, roll up its daily metrics, and set the demo
     growth goals (owned by the demo analyst) with their first evaluation."""
+    # Seeding is the only writer now, so nothing can commit late: no grace period (on
+    # PostgreSQL the export would otherwise hold back the events of the last minute).
+    events_export(grace=timedelta(0))
     duck.sync()
     today = timezone.localdate(clock.now())
     start = today - timedelta(days=HISTORY_DAYS + 1)
