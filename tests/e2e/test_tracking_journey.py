@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.db import OperationalError
 from playwright.sync_api import BrowserContext, Page, expect
 
 from circlemart.analytics.models import Event, TrackedSession
@@ -53,11 +54,26 @@ def shop() -> list[int]:
 def _wait_for(condition: Callable[[], bool], *, seconds: float = 20) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        if condition():
-            return
+        try:
+            if condition():
+                return
+        except OperationalError as locked:
+            # The SQLite test database is shared in memory with the live server's threads,
+            # and a read meeting their write transaction fails at once ("table is locked")
+            # instead of waiting: look again.
+            if "locked" not in str(locked):
+                raise
         time.sleep(0.25)
     stored = sorted(Event.objects.values_list("name", flat=True))
     raise AssertionError(f"timed out waiting for the tracker; stored: {stored}")
+
+
+def _quiet(page: Page) -> None:
+    """Stop the page's tracker before reading the log: its later flushes would hold the SQLite
+    test database's shared in-memory tables while the test reads them."""
+    page.context.route("**/api/v1/events*", lambda route: route.abort())
+    page.goto("about:blank")
+    time.sleep(0.3)
 
 
 def _cookie(context: BrowserContext, name: str) -> str:
@@ -123,6 +139,7 @@ def test_accepting_records_views_and_impressions_under_one_visit(
             and Event.objects.filter(name="click").exists()
         )
     )
+    _quiet(page)
     session = TrackedSession.objects.get()
     assert (session.anonymous_id, session.source, session.is_bot) == (anonymous_id, "direct", False)
     rows = Event.objects.filter(origin="client")

@@ -3,13 +3,14 @@ browser, and the identity merge when a visitor signs in."""
 
 from __future__ import annotations
 
+import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import OperationalError, transaction
 from django.db.models import F, Q
 from django.db.models.functions import Greatest
 
@@ -170,14 +171,19 @@ def client_events_record(
     if flagged or _session_is_bot(session_id):
         _session_flag_bot(session_id)
         return ClientBatchResult(stored=0, duplicates=0, ignored=count, session_id=session_id)
-    with transaction.atomic():
-        result: RecordResult = events_record(records)
-        if result.stored:
-            TrackedSession.objects.filter(session_id=session_id).update(
-                last_seen_at=Greatest(F("last_seen_at"), now),
-                event_count=F("event_count") + result.stored,
-                page_views=F("page_views") + min(len(page_views), result.stored),
-            )
+
+    def store() -> RecordResult:
+        with transaction.atomic():
+            stored: RecordResult = events_record(records)
+            if stored.stored:
+                TrackedSession.objects.filter(session_id=session_id).update(
+                    last_seen_at=Greatest(F("last_seen_at"), now),
+                    event_count=F("event_count") + stored.stored,
+                    page_views=F("page_views") + min(len(page_views), stored.stored),
+                )
+        return stored
+
+    result = _retried_while_locked(store)
     return ClientBatchResult(
         stored=result.stored, duplicates=result.duplicates, ignored=0, session_id=session_id
     )
@@ -209,3 +215,21 @@ def identity_merge(*, anonymous_id: str, user_id: int, now: datetime | None = No
             user_id__isnull=True,
         ).update(user_id=user_id)
     return claimed
+
+
+LOCKED_RETRIES = 5
+
+
+def _retried_while_locked(write: Callable[[], RecordResult]) -> RecordResult:
+    """SQLite answers "table is locked" at once, without its busy timeout, when another
+    connection of a shared-cache database holds the table (the in-memory test database shared
+    with a live server's threads): a few short retries instead of a lost batch. The write is
+    one transaction, so a retry repeats it whole; duplicates are dropped by event id anyway."""
+    for attempt in range(LOCKED_RETRIES):
+        try:
+            return write()
+        except OperationalError as error:
+            if "locked" not in str(error) or attempt == LOCKED_RETRIES - 1:
+                raise
+            time.sleep(0.05 * (attempt + 1))
+    raise AssertionError("unreachable")
