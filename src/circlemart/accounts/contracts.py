@@ -12,10 +12,13 @@ class Role(StrEnum):
     MERCHANT_STAFF = "merchant_staff"
     MODERATOR = "moderator"
     ANALYST = "analyst"
+    OPERATOR = "operator"  # growth operations: points, invites, distribution, tasks, games
     ADMIN = "admin"
 
 
-BACK_OFFICE_ROLES = frozenset({Role.MERCHANT_STAFF, Role.MODERATOR, Role.ANALYST, Role.ADMIN})
+BACK_OFFICE_ROLES = frozenset(
+    {Role.MERCHANT_STAFF, Role.MODERATOR, Role.ANALYST, Role.OPERATOR, Role.ADMIN}
+)
 
 
 @dataclass(frozen=True)

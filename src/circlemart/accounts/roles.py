@@ -34,6 +34,14 @@ MODERATION_MODELS = ("sensitiveword", "reviewitem", "report", "decision")
 SOCIAL_MODELS = ("follow", "note", "comment", "circle", "topic", "block")
 REVIEW_MODELS = ("review", "reviewreply", "question", "answer")
 
+# Growth (growth/): each mechanism adds the models operators run to its own line.
+GROWTH_OPERATOR_MODELS: tuple[str, ...] = (
+    # points
+    "rewardgrant",
+    "pointsbalance",
+    "pointsentry",
+)
+
 ROLE_PERMISSIONS: dict[Role, list[str]] = {
     Role.SHOPPER: [],
     Role.CREATOR: [],
@@ -79,6 +87,13 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "analytics.delete_reportsubscription",
         # Ad and promotion spend: recorded and imported by analysts (analytics.metrics).
         *_crud("analytics", "channelspend"),
+    ],
+    Role.OPERATOR: [
+        "accounts.view_user",
+        *_view("orders", "order", "orderline"),
+        *_crud("growth", *GROWTH_OPERATOR_MODELS),
+        # The points, invites and tasks dashboards read the daily metrics.
+        *_view("analytics", "dailymetric"),
     ],
     Role.ADMIN: [],  # superuser: every permission
 }

@@ -183,6 +183,7 @@ STAFF_ACCOUNTS: list[tuple[str, str, list[Role]]] = [
     ("merchant", "商家运营 Merchant", [Role.MERCHANT_STAFF]),
     ("moderator", "内容审核 Moderator", [Role.MODERATOR]),
     ("analyst", "数据分析 Analyst", [Role.ANALYST]),
+    ("operator", "增长运营 Operator", [Role.OPERATOR]),
     ("creator", "种草达人 Creator", [Role.CREATOR]),
     ("shopper", "小明 Shopper", []),
 ]

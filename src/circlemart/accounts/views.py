@@ -43,6 +43,7 @@ ROLE_LABELS = {
     Role.MERCHANT_STAFF: gettext_lazy("Merchant staff"),
     Role.MODERATOR: gettext_lazy("Moderator"),
     Role.ANALYST: gettext_lazy("Analyst"),
+    Role.OPERATOR: gettext_lazy("Growth operator"),
     Role.ADMIN: gettext_lazy("Administrator"),
 }
 

@@ -34,6 +34,7 @@ app.autodiscover_tasks(
         "circlemart.analytics.warehouse",
         "circlemart.analytics.goals",
         "circlemart.analytics.metrics",
+        "circlemart.growth",
     ]
 )
 

@@ -56,6 +56,7 @@ beat_schedule = {
     },
     "orders-cancel-unpaid": {"task": "orders.cancel_unpaid", "schedule": 30.0},
     "orders-auto-progress": {"task": "orders.auto_progress", "schedule": 3600.0},
+    "orders-close-after-sales": {"task": "orders.close_after_sales", "schedule": 3600.0},
     "promotions-expire-coupons": {"task": "promotions.expire_coupons", "schedule": 3600.0},
     "promotions-expire-groups": {"task": "promotions.expire_groups", "schedule": 30.0},
     "promotions-expire-bargains": {"task": "promotions.expire_bargains", "schedule": 60.0},

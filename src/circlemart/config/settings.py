@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "circlemart.payments",
     "circlemart.reviews",
     "circlemart.analytics",
+    "circlemart.growth",
     "circlemart.storefront",
 ]
 
@@ -505,6 +506,14 @@ ANALYTICS_PARTITION_MONTHS_AHEAD = env_int("ANALYTICS_PARTITION_MONTHS_AHEAD", 3
 # needs at least this many daily values, or the goal's status is "not enough data".
 ANALYTICS_GOALS_FIT_DAYS = env_int("ANALYTICS_GOALS_FIT_DAYS", 56)
 ANALYTICS_GOALS_MIN_POINTS = env_int("ANALYTICS_GOALS_MIN_POINTS", 7)
+
+# --- Growth (growth/: points, invites, distribution, levels, check-in and tasks, games) ------
+# The time zone whose calendar days count for check-ins, daily tasks and daily game chances.
+GROWTH_TIME_ZONE = env_str("GROWTH_TIME_ZONE", "Asia/Shanghai")
+# Points: earned points expire this many days after they are earned (0: never); holders are
+# told this many days before.
+POINTS_EXPIRY_DAYS = env_int("POINTS_EXPIRY_DAYS", 365)
+POINTS_EXPIRY_WARNING_DAYS = env_int("POINTS_EXPIRY_WARNING_DAYS", 30)
 
 # --- Admin theme ----------------------------------------------------------------------------
 UNFOLD = {

@@ -47,6 +47,7 @@ urlpatterns = [
     path("moderation/", include("circlemart.moderation.urls")),
     path("reviews/", include("circlemart.reviews.urls")),
     path("tracking/", include("circlemart.analytics.tracking.urls")),
+    path("growth/", include("circlemart.growth.urls")),
     # Notes, circles, topics, profiles and feeds: /notes/…, /circles/…, /t/…, /u/…, /feed/…
     path("", include("circlemart.social.urls")),
     path("", include("circlemart.storefront.urls")),

@@ -26,6 +26,15 @@ class NotificationKind(StrEnum):
     GROUP_FAILED = "group_failed"
     GOAL_AT_RISK = "goal_at_risk"  # a growth goal (analytics) turned at risk
     GOAL_OFF_TRACK = "goal_off_track"  # … or off track
+    # Growth: news about the recipient's own points, rewards, commission and level.
+    POINTS_EXPIRING = "points_expiring"
+    REWARD_GRANTED = "reward_granted"
+    DISTRIBUTOR_REVIEWED = "distributor_reviewed"
+    COMMISSION_SETTLED = "commission_settled"
+    WITHDRAWAL_PAID = "withdrawal_paid"
+    WITHDRAWAL_FAILED = "withdrawal_failed"
+    LEVEL_CHANGED = "level_changed"
+    BADGE_AWARDED = "badge_awarded"
 
 
 # Kinds about back-office work: only staff who may see growth goals have them in preferences.
@@ -42,6 +51,7 @@ class TargetType(StrEnum):
     REVIEW = "review"
     GROUP = "group"
     GOAL = "goal"
+    GROWTH = "growth"  # target_id: the growth row the news is about (lot, grant, withdrawal…)
 
 
 @dataclass(frozen=True)

@@ -55,3 +55,11 @@ class PreferencesIn(InputSchema):
     group_failed: bool | None = None
     goal_at_risk: bool | None = None
     goal_off_track: bool | None = None
+    points_expiring: bool | None = None
+    reward_granted: bool | None = None
+    distributor_reviewed: bool | None = None
+    commission_settled: bool | None = None
+    withdrawal_paid: bool | None = None
+    withdrawal_failed: bool | None = None
+    level_changed: bool | None = None
+    badge_awarded: bool | None = None

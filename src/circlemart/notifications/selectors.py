@@ -38,6 +38,41 @@ KIND_LABELS: dict[NotificationKind, Promise] = {
     NotificationKind.GROUP_FAILED: gettext_lazy("My groups that did not fill up"),
     NotificationKind.GOAL_AT_RISK: gettext_lazy("Growth goals at risk"),
     NotificationKind.GOAL_OFF_TRACK: gettext_lazy("Growth goals off track"),
+    NotificationKind.POINTS_EXPIRING: gettext_lazy("Points about to expire"),
+    NotificationKind.REWARD_GRANTED: gettext_lazy("Rewards I received"),
+    NotificationKind.DISTRIBUTOR_REVIEWED: gettext_lazy("My distributor application"),
+    NotificationKind.COMMISSION_SETTLED: gettext_lazy("Commission settled"),
+    NotificationKind.WITHDRAWAL_PAID: gettext_lazy("Withdrawals paid out"),
+    NotificationKind.WITHDRAWAL_FAILED: gettext_lazy("Withdrawals that failed"),
+    NotificationKind.LEVEL_CHANGED: gettext_lazy("My membership level"),
+    NotificationKind.BADGE_AWARDED: gettext_lazy("Badges I earned"),
+}
+
+# Growth news: one fixed sentence each (the excerpt says how much, which badge…), and the page
+# it leads to.
+GROWTH_SENTENCES: dict[NotificationKind, Promise] = {
+    NotificationKind.POINTS_EXPIRING: gettext_lazy("Some of your points expire soon"),
+    NotificationKind.REWARD_GRANTED: gettext_lazy("You received a reward"),
+    NotificationKind.DISTRIBUTOR_REVIEWED: gettext_lazy(
+        "Your distributor application has been reviewed"
+    ),
+    NotificationKind.COMMISSION_SETTLED: gettext_lazy("Commission is ready to withdraw"),
+    NotificationKind.WITHDRAWAL_PAID: gettext_lazy("Your withdrawal has been paid out"),
+    NotificationKind.WITHDRAWAL_FAILED: gettext_lazy(
+        "Your withdrawal could not be paid: the amount is back in your balance"
+    ),
+    NotificationKind.LEVEL_CHANGED: gettext_lazy("Your membership level changed"),
+    NotificationKind.BADGE_AWARDED: gettext_lazy("You earned a badge"),
+}
+GROWTH_PAGES: dict[NotificationKind, str] = {
+    NotificationKind.POINTS_EXPIRING: "growth:points",
+    NotificationKind.REWARD_GRANTED: "growth:hub",
+    NotificationKind.DISTRIBUTOR_REVIEWED: "growth:distribution",
+    NotificationKind.COMMISSION_SETTLED: "growth:distribution",
+    NotificationKind.WITHDRAWAL_PAID: "growth:distribution",
+    NotificationKind.WITHDRAWAL_FAILED: "growth:distribution",
+    NotificationKind.LEVEL_CHANGED: "growth:level",
+    NotificationKind.BADGE_AWARDED: "growth:level",
 }
 
 
@@ -151,6 +186,8 @@ def _sentence(kind: NotificationKind, actor: str, others: int) -> str:
         return _("A growth goal is at risk: its forecast falls short of the target")
     if kind == NotificationKind.GOAL_OFF_TRACK:
         return _("A growth goal is off track: even its forecast's best case misses the target")
+    if kind in GROWTH_SENTENCES:
+        return str(GROWTH_SENTENCES[kind])
     return _("%(actor)s replied to your review") % values
 
 
@@ -169,6 +206,8 @@ def _url(row: Notification) -> str:
         return reverse("promotions:group", args=[row.target_id])
     if target_type == TargetType.GOAL:
         return reverse("admin:analytics_growthgoal_chart", args=[row.target_id])
+    if target_type == TargetType.GROWTH:
+        return reverse(GROWTH_PAGES.get(NotificationKind(row.kind), "growth:hub"))
     latest = list(row.latest_actor_ids or [])
     return f"/u/{latest[0]}/" if latest else ""
 

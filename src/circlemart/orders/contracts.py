@@ -54,3 +54,34 @@ class AnalyticsOrder:
     refunded_amount: int
     attribution: dict[str, str]
     lines: tuple[AnalyticsOrderLine, ...]
+
+
+@dataclass(frozen=True)
+class OrderLineMoney:
+    """What one line was paid (after line and order discounts, before shipping) and refunded."""
+
+    line_id: int
+    product_id: int
+    sku_id: int
+    quantity: int
+    total: int
+    refunded_amount: int
+
+
+@dataclass(frozen=True)
+class OrderMoney:
+    """An order's money as growth (commission, points) settles it. Not scoped to a viewer."""
+
+    number: str
+    buyer_id: int
+    status: str
+    currency: str
+    total: int
+    shipping_fee: int
+    paid_amount: int
+    refunded_amount: int
+    placed_at: datetime
+    paid_at: datetime | None
+    after_sales_closed_at: datetime | None
+    attribution: dict[str, str]
+    lines: tuple[OrderLineMoney, ...]

@@ -85,3 +85,19 @@ class OrderRefunded(_OrderEvent):
     buyer_id: int = 0
     amount: int = 0
     fully: bool = False
+
+
+@register_event
+@dataclass(frozen=True)
+class OrderAfterSalesClosed(_OrderEvent):
+    """The order's after-sales window ran out with nothing open: what the buyer kept is final.
+    `lines` carry, per line, what was paid for it (after discounts, before shipping) and what
+    was refunded: line_id, product_id, sku_id, quantity, total, refunded_amount."""
+
+    event_type = "orders.OrderAfterSalesClosed"
+
+    buyer_id: int = 0
+    paid_amount: int = 0
+    refunded_amount: int = 0
+    currency: str = "CNY"
+    lines: list[dict[str, int]] = field(default_factory=list)

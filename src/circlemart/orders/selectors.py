@@ -16,6 +16,8 @@ from circlemart.core.pagination import paginate
 from circlemart.orders.contracts import (
     AnalyticsOrder,
     AnalyticsOrderLine,
+    OrderLineMoney,
+    OrderMoney,
     OrderStatus,
     PurchaseRef,
 )
@@ -374,3 +376,37 @@ def order_lines_for_analytics() -> Iterator[Mapping[str, Any]]:
         "refunded_amount",
     )
     yield from rows.iterator(chunk_size=5000)
+
+
+def _line_money(line: OrderLine) -> OrderLineMoney:
+    return OrderLineMoney(
+        line_id=line.pk,
+        product_id=line.product_id,
+        sku_id=line.sku_id,
+        quantity=line.quantity,
+        total=line.total,
+        refunded_amount=line.refunded_amount,
+    )
+
+
+def order_money(number: str) -> OrderMoney | None:
+    """An order's paid and refunded amounts, per line (two queries). For server-side
+    settlement (commission, points), never for a request."""
+    order = Order.objects.filter(number=number).prefetch_related("lines").first()
+    if order is None:
+        return None
+    return OrderMoney(
+        number=order.number,
+        buyer_id=order.buyer_id,
+        status=order.status,
+        currency=order.currency,
+        total=order.total,
+        shipping_fee=order.shipping_fee,
+        paid_amount=order.paid_amount,
+        refunded_amount=order.refunded_amount,
+        placed_at=order.placed_at,
+        paid_at=order.paid_at,
+        after_sales_closed_at=order.after_sales_closed_at,
+        attribution={str(key): str(value) for key, value in (order.attribution or {}).items()},
+        lines=tuple(_line_money(line) for line in order.lines.all()),
+    )

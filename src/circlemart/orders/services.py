@@ -15,7 +15,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -38,7 +38,7 @@ from circlemart.inventory import services as inventory
 from circlemart.orders import events
 from circlemart.orders.contracts import OrderStatus as S
 from circlemart.orders.machine import Actor, move
-from circlemart.orders.models import Order, OrderLine, OrderTransition
+from circlemart.orders.models import AfterSalesRequest, Order, OrderLine, OrderTransition
 from circlemart.payments import selectors as payment_selectors
 from circlemart.payments import services as payments
 from circlemart.payments.contracts import PaymentView
@@ -611,6 +611,66 @@ def orders_auto_progress(*, limit: int = 500) -> tuple[int, int]:
                     _complete(order, actor=Actor.system())
                 moved[slot] += 1
     return moved[0], moved[1]
+
+
+AFTER_SALES_SETTLED = (
+    AfterSalesRequest.Status.REFUNDED,
+    AfterSalesRequest.Status.REJECTED,
+    AfterSalesRequest.Status.CLOSED,
+    AfterSalesRequest.Status.CANCELLED,
+)
+
+
+def _after_sales_closed_event(order: Order) -> events.OrderAfterSalesClosed:
+    return events.OrderAfterSalesClosed(
+        order_number=order.number,
+        buyer_id=order.buyer_id,
+        paid_amount=order.paid_amount,
+        refunded_amount=order.refunded_amount,
+        currency=order.currency,
+        lines=[
+            {
+                "line_id": line.pk,
+                "product_id": line.product_id,
+                "sku_id": line.sku_id,
+                "quantity": line.quantity,
+                "total": line.total,
+                "refunded_amount": line.refunded_amount,
+            }
+            for line in order.lines.order_by("pk")
+        ],
+    )
+
+
+def orders_close_after_sales(*, limit: int = 500) -> int:
+    """Completed orders whose after-sales window (AFTER_SALES_WINDOW_DAYS) has run out with no
+    request still open: stamp them and publish OrderAfterSalesClosed, once per order. Safe to
+    run twice at once (row locks, and the stamp is checked again under the lock)."""
+    now = clock.now()
+    cutoff = now - timedelta(days=settings.AFTER_SALES_WINDOW_DAYS)
+    open_requests = AfterSalesRequest.objects.filter(order=OuterRef("pk")).exclude(
+        status__in=AFTER_SALES_SETTLED
+    )
+    with transaction.atomic():
+        ids = _due(
+            Order.objects.filter(
+                status=S.COMPLETED, completed_at__lte=cutoff, after_sales_closed_at__isnull=True
+            )
+            .exclude(Exists(open_requests))
+            .order_by("completed_at"),
+            limit,
+        )
+    closed = 0
+    for order_id in ids:
+        with transaction.atomic():
+            order = Order.objects.select_for_update().filter(pk=order_id).first()
+            if order is None or order.status != S.COMPLETED or order.after_sales_closed_at:
+                continue
+            order.after_sales_closed_at = now
+            order.save(update_fields=["after_sales_closed_at", "updated_at"])
+            publish(_after_sales_closed_event(order))
+            closed += 1
+    return closed
 
 
 def order_refund_applied(

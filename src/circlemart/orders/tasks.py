@@ -15,3 +15,10 @@ def cancel_unpaid() -> int:
 @shared_task(name="orders.auto_progress", ignore_result=True, soft_time_limit=240, time_limit=280)
 def auto_progress() -> tuple[int, int]:
     return services.orders_auto_progress()
+
+
+@shared_task(
+    name="orders.close_after_sales", ignore_result=True, soft_time_limit=240, time_limit=280
+)
+def close_after_sales() -> int:
+    return services.orders_close_after_sales()

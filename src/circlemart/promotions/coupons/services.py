@@ -441,3 +441,49 @@ def member_level_set(*, user_id: int, level: str | None) -> None:
         MemberLevel.objects.filter(user_id=user_id).delete()
         return
     MemberLevel.objects.update_or_create(user_id=user_id, defaults={"level": level})
+
+
+def coupon_grant(*, user_id: int, template_id: int) -> CouponRef:
+    """Give one coupon of an active template (public or not) to a user as a reward (an invite,
+    a task, a game prize): no claim window, no per-user limit, but the template's total
+    quantity and its validity still hold (409 coupon_sold_out / coupon_not_claimable). Run it
+    inside the caller's transaction so a refused grant rolls the reward back with it."""
+    template = CouponTemplate.objects.filter(pk=template_id, is_active=True).first()
+    if template is None:
+        raise NotFound(
+            _("This coupon does not exist."), code=errors.TEMPLATE_NOT_FOUND, field="template_id"
+        )
+    now = clock.now()
+    valid_from, valid_until = _window(template, now)
+    with transaction.atomic():
+        _take_quantity(template)
+        # Grants of one template to one owner are serialised by the unique claim number: a
+        # racing grant meets the index and counts again.
+        for _attempt in range(20):
+            last = UserCoupon.objects.filter(template=template, owner_id=user_id).aggregate(
+                last=Max("claim_number")
+            )["last"]
+            number = (last or 0) + 1
+            try:
+                with transaction.atomic():
+                    coupon = UserCoupon.objects.create(
+                        template=template,
+                        owner_id=user_id,
+                        claim_number=number,
+                        claim_limit=max(number, template.per_user_limit),
+                        status=CouponStatus.AVAILABLE,
+                        valid_from=valid_from,
+                        valid_until=valid_until,
+                        claimed_at=now,
+                    )
+                break
+            except IntegrityError:
+                continue
+        else:
+            raise Conflict(_("Please try again."), code="busy", field="template_id")
+        publish(
+            events.CouponClaimed(
+                user_coupon_id=coupon.pk, template_id=template.pk, owner_id=user_id, code_id=None
+            )
+        )
+    return _ref(coupon)
