@@ -24,7 +24,7 @@ migrate: install
 	$(BIN)/circlemart migrate --noinput
 
 seed: migrate
-	$(BIN)/circlemart seed-demo --seed $(SEED) --users $(USERS)
+	PAYMENTS_TEST_MODE=1 $(BIN)/circlemart seed-demo --seed $(SEED) --users $(USERS)
 
 ## make run: venv, install, migrate, demo data, then serve web + worker on http://$(HOST):$(PORT)
 ## The demo pays through the built-in test gateway (no money moves): test mode is explicit.

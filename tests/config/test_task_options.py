@@ -33,6 +33,7 @@ OUR_PREFIXES = (
     "payments.",
     "promotions.",
     "reviews.",
+    "growth.",
 )
 
 

@@ -84,7 +84,8 @@ def open_page(
             browser_log.console_errors.append(message.text)
 
     def open_(**options: Any) -> Page:
-        context = browser.new_context(base_url=live_server.url, locale="zh-CN", **options)
+        options.setdefault("locale", "zh-CN")  # the shop's first language, unless told
+        context = browser.new_context(base_url=live_server.url, **options)
         context.set_default_timeout(15_000)
         contexts.append(context)
         page = context.new_page()

@@ -147,7 +147,8 @@ def test_an_expired_lot_leaves_the_balance_once() -> None:
     assert points.points_expire_lot(lot_id=lot.pk) is None  # not due yet
     PointsLot.objects.filter(pk=lot.pk).update(expires_at=clock.now() - timedelta(seconds=1))
     expired = points.points_expire_lot(lot_id=lot.pk)
-    assert expired is not None and expired.amount == 40
+    assert expired is not None
+    assert expired.amount == 40
     assert points.points_expire_lot(lot_id=lot.pk) is None
     assert points_selectors.points_balance(user.pk) == 0
     assert_ledger_balances()

@@ -87,6 +87,14 @@ def test_preferences_page_turns_a_kind_off():
         "group_joined",
         "group_succeeded",
         "group_failed",
+        "points_expiring",
+        "reward_granted",
+        "distributor_reviewed",
+        "commission_settled",
+        "withdrawal_paid",
+        "withdrawal_failed",
+        "level_changed",
+        "badge_awarded",
     }
 
 

@@ -58,7 +58,8 @@ def test_a_completed_order_past_its_window_closes_once_with_its_lines(pay: Pay) 
     ]
     assert events[0].payload["buyer_id"] == buyer_id
     money = selectors.order_money(order.number)
-    assert money is not None and money.after_sales_closed_at is not None
+    assert money is not None
+    assert money.after_sales_closed_at is not None
     assert [(item.total, item.refunded_amount) for item in money.lines] == [(6000, 0)]
     assert selectors.order_money(young.number).after_sales_closed_at is None  # type: ignore[union-attr]
 

@@ -38,3 +38,15 @@ class TokenPair:
     access_expires_in: int
     refresh_expires_in: int
     token_type: str = "Bearer"  # noqa: S105  (a scheme name, not a secret)
+
+
+@dataclass(frozen=True)
+class ContactSignals:
+    """What identifies the person behind an account, as keyed digests only (for fraud rules
+    such as invite rings): the canonical email, every phone (the account's and its
+    addresses'), every shipping address. Equal digests mean the same value; no plaintext."""
+
+    user_id: int
+    email_digest: str
+    phone_digests: frozenset[str]
+    address_digests: frozenset[str]

@@ -46,3 +46,19 @@ class UserLoggedOutEverywhere(DomainEvent):
 
     def aggregate_id(self) -> str:
         return str(self.user_id)
+
+
+@register_event
+@dataclass(frozen=True)
+class ProfileUpdated(DomainEvent):
+    """A shopper changed their profile; `is_complete` when avatar, bio and city are all set
+    (growth's newcomer task "complete your profile" counts it)."""
+
+    event_type = "accounts.ProfileUpdated"
+    aggregate_type = "user"
+
+    user_id: int
+    is_complete: bool = False
+
+    def aggregate_id(self) -> str:
+        return str(self.user_id)

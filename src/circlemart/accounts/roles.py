@@ -40,6 +40,21 @@ GROWTH_OPERATOR_MODELS: tuple[str, ...] = (
     "rewardgrant",
     "pointsbalance",
     "pointsentry",
+    *("pointsearnrule", "pointslot", "pointsorderearning", "pointsdebt"),
+    # checkin
+    *("streakrewardrule", "checkin", "checkinaccount", "makeupcardmovement"),
+    *("taskdefinition", "taskprogress"),
+    # levels
+    *("level", "badgerule", "growthaccount", "growthvalueentry", "levelchange", "badgeaward"),
+    # invites
+    *("invite", "invitecode", "invitemilestone", "invitereward", "inviterewardrule"),
+    *("fissiontask", "fissioncompletion"),
+    # games
+    *("game", "gameprize", "gamespin", "gamechancegrant", "mallitem", "mallredemption"),
+    # distribution
+    *("distributor", "distributorlevel", "commissionrate", "commission", "commissionentry"),
+    *("commissionaccount", "commissionorder", "withdrawal", "promotionlink"),
+    "distributionbinding",
 )
 
 ROLE_PERMISSIONS: dict[Role, list[str]] = {

@@ -32,7 +32,12 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from circlemart.accounts import errors, token_cache
 from circlemart.accounts.contracts import BACK_OFFICE_ROLES, Role, TokenPair
-from circlemart.accounts.events import UserLoggedIn, UserLoggedOutEverywhere, UserRegistered
+from circlemart.accounts.events import (
+    ProfileUpdated,
+    UserLoggedIn,
+    UserLoggedOutEverywhere,
+    UserRegistered,
+)
 from circlemart.accounts.models import Address, ApiToken, User, new_security_stamp
 from circlemart.accounts.signin import codes
 
@@ -475,8 +480,15 @@ def profile_update(
     for name, value in changes.items():
         setattr(user, name, value)
     if changes:
-        user.save(update_fields=list(changes))
+        with transaction.atomic():
+            user.save(update_fields=list(changes))
+            _profile_updated(user)
     return user
+
+
+def _profile_updated(user: User) -> None:
+    complete = bool(user.avatar and user.bio and user.city)
+    publish(ProfileUpdated(user_id=user.pk, is_complete=complete))
 
 
 def _avatar_error(message: str, code: str) -> ValidationFailed:
@@ -514,7 +526,9 @@ def avatar_set(*, user: User, upload: UploadedFile[bytes] | None) -> User:
     picture.save(buffer, format="WEBP", quality=85)
     previous = user.avatar.name if user.avatar else ""
     user.avatar.save("avatar.webp", ContentFile(buffer.getvalue()), save=False)
-    user.save(update_fields=["avatar"])
+    with transaction.atomic():
+        user.save(update_fields=["avatar"])
+        _profile_updated(user)
     if previous:
         storage = user.avatar.storage
         transaction.on_commit(lambda: storage.delete(previous))

@@ -57,7 +57,23 @@ beat_schedule = {
     "orders-cancel-unpaid": {"task": "orders.cancel_unpaid", "schedule": 30.0},
     "orders-auto-progress": {"task": "orders.auto_progress", "schedule": 3600.0},
     "orders-close-after-sales": {"task": "orders.close_after_sales", "schedule": 3600.0},
+    # Distribution: commission whose after-sales window closed is settled (once per row), and
+    # approved withdrawals whose payout did not complete are sent again (same key).
+    "growth-distribution-settle": {"task": "growth.distribution_settle", "schedule": 600.0},
+    "growth-distribution-pay-approved": {
+        "task": "growth.distribution_pay_approved",
+        "schedule": 300.0,
+    },
     "promotions-expire-coupons": {"task": "promotions.expire_coupons", "schedule": 3600.0},
+    # Points: expire due FIFO lots, and warn holders POINTS_EXPIRY_WARNING_DAYS before.
+    "growth-points-expire": {"task": "growth.points_expire", "schedule": 3600.0},
+    "growth-points-warn-expiring": {"task": "growth.points_warn_expiring", "schedule": 3600.0},
+    # Levels: the daily review (up, grace, down) and the hourly birthday coupons.
+    "growth-levels-review": {"task": "growth.levels_review", "schedule": 86400.0},
+    "growth-levels-birthday-coupons": {
+        "task": "growth.levels_birthday_coupons",
+        "schedule": 3600.0,
+    },
     "promotions-expire-groups": {"task": "promotions.expire_groups", "schedule": 30.0},
     "promotions-expire-bargains": {"task": "promotions.expire_bargains", "schedule": 60.0},
     "promotions-reconcile-flash-stock": {

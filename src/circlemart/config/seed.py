@@ -13,6 +13,7 @@ from circlemart.accounts.seed import demo_email, seed_staff, seed_users, staff_l
 from circlemart.analytics.seed import seed_analytics, seed_analytics_results
 from circlemart.catalog import selectors as catalog_selectors
 from circlemart.catalog.seed import seed_products
+from circlemart.growth.seed import seed_growth
 from circlemart.orders.seed import seed_orders
 from circlemart.promotions.seed import seed_promotions
 from circlemart.search import selectors as search_selectors
@@ -43,6 +44,7 @@ def seed_world(*, seed: int, users: int, products: int = 5000, progress: bool = 
         progress=progress,
     )
     promotions = seed_promotions(rng=random.Random(seed + 5), user_ids=user_ids)
+    growth = seed_growth(rng=random.Random(seed + 7), user_ids=user_ids, progress=progress)
     events = seed_analytics(
         rng=random.Random(seed + 6),
         user_ids=user_ids,
@@ -52,7 +54,7 @@ def seed_world(*, seed: int, users: int, products: int = 5000, progress: bool = 
     if events:
         seed_analytics_results(owner_email=demo_email("analyst"), progress=progress)
     return (
-        f"demo world (seed {seed}): {len(user_ids)} shoppers, {promotions}, "
+        f"demo world (seed {seed}): {len(user_ids)} shoppers, {promotions}, {growth}, "
         f"{social_selectors.edge_count()} follows, {catalog_selectors.product_count()} products"
     )
 

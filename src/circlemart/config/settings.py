@@ -121,6 +121,10 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     # Anonymous id and visit of a browser that accepted tracking (after auth: links sign-ins).
     "circlemart.analytics.tracking.middleware.TrackingMiddleware",
+    # A distributor's link opened before signing in binds the buyer once they are signed in.
+    "circlemart.growth.distribution.middleware.PendingBindingMiddleware",
+    # Binds a new account to the inviter whose link this browser opened (growth.invites).
+    "circlemart.growth.invites.middleware.InviteBindingMiddleware",
     "circlemart.core.middleware.DomainErrorMiddleware",
     "circlemart.core.idempotency.IdempotencyMiddleware",
 ]
@@ -514,6 +518,45 @@ GROWTH_TIME_ZONE = env_str("GROWTH_TIME_ZONE", "Asia/Shanghai")
 # told this many days before.
 POINTS_EXPIRY_DAYS = env_int("POINTS_EXPIRY_DAYS", 365)
 POINTS_EXPIRY_WARNING_DAYS = env_int("POINTS_EXPIRY_WARNING_DAYS", 30)
+# Distribution: a buyer stays bound to the first distributor whose link they opened for this
+# many days; whether a distributor earns commission on their own orders; the smallest
+# withdrawal of commission, in minor units (1000 = ¥10).
+DISTRIBUTION_BINDING_DAYS = env_int("DISTRIBUTION_BINDING_DAYS", 30)
+DISTRIBUTION_SELF_PURCHASE_COMMISSION = env_bool("DISTRIBUTION_SELF_PURCHASE_COMMISSION", False)
+DISTRIBUTION_MIN_WITHDRAWAL = env_int("DISTRIBUTION_MIN_WITHDRAWAL", 1000)
+# Points at checkout: this many points pay ¥1, and they pay at most this percent of an order's
+# goods after coupons (never the whole order: at least one minor unit stays payable).
+POINTS_PER_YUAN = env_int("POINTS_PER_YUAN", 100)
+POINTS_MAX_PERCENT_PER_ORDER = env_int("POINTS_MAX_PERCENT_PER_ORDER", 50)
+# Check-in: streak rewards repeat every this-many days (day 1 … N, then day 1 again).
+CHECKIN_CYCLE_DAYS = env_int("CHECKIN_CYCLE_DAYS", 7)
+# Invites: an opened invite link is remembered (signed cookie) this many days until sign-up;
+# a new account may be bound to an inviter (by that link, or by the app) this many hours
+# after it signed up; when several links were opened, "first" or "last" decides the inviter.
+INVITE_COOKIE_DAYS = env_int("INVITE_COOKIE_DAYS", 30)
+INVITE_BIND_WINDOW_HOURS = env_int("INVITE_BIND_WINDOW_HOURS", 72)
+INVITE_ATTRIBUTION = env_str("INVITE_ATTRIBUTION", "first")
+# Invites anti-cheat: the check every invite reward passes first (dotted path of an
+# InviteRiskCheck), how far apart in days shared signals count as a ring, and how many
+# invitees a day one inviter may bring before further rewards are held for review.
+INVITE_RISK_CHECK = env_str(
+    "INVITE_RISK_CHECK", "circlemart.growth.invites.risk.RuleBasedInviteRiskCheck"
+)
+INVITE_RISK_WINDOW_DAYS = env_int("INVITE_RISK_WINDOW_DAYS", 30)
+INVITE_DAILY_CAP = env_int("INVITE_DAILY_CAP", 10)
+# Levels: the growth value of the last this-many days decides the level (0: all time); a
+# member who falls below their level keeps it this many days before the review lowers it.
+LEVELS_WINDOW_DAYS = env_int("LEVELS_WINDOW_DAYS", 365)
+LEVELS_GRACE_DAYS = env_int("LEVELS_GRACE_DAYS", 30)
+# Levels: growth value per whole yuan a buyer kept (after-sales closed, shipping excluded).
+LEVELS_GROWTH_PER_YUAN = env_int("LEVELS_GROWTH_PER_YUAN", 1)
+# Levels: growth value for a published review, a published note and a daily check-in.
+LEVELS_GROWTH_REVIEW = env_int("LEVELS_GROWTH_REVIEW", 10)
+LEVELS_GROWTH_NOTE = env_int("LEVELS_GROWTH_NOTE", 5)
+LEVELS_GROWTH_CHECKIN = env_int("LEVELS_GROWTH_CHECKIN", 2)
+# Levels: at most this much growth value a day from activity (reviews, notes, check-ins; 0:
+# no cap); spend is never capped.
+LEVELS_ACTIVITY_DAILY_CAP = env_int("LEVELS_ACTIVITY_DAILY_CAP", 30)
 
 # --- Admin theme ----------------------------------------------------------------------------
 UNFOLD = {

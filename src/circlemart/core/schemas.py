@@ -5,13 +5,15 @@ Answers derived from contracts live in core.contract_schemas."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from datetime import date
+from typing import Annotated, Any
 
 from django.utils.translation import gettext as _
 from ninja import Schema
 from pydantic import (
     BaseModel,
     ConfigDict,
+    Field,
     GetCoreSchemaHandler,
     ModelWrapValidatorHandler,
     ValidationInfo,
@@ -135,3 +137,7 @@ class Problem(Schema):
     """Every refusal: `{"error": {"code", "message", "field"}}` with a 4xx status."""
 
     error: ProblemDetail
+
+
+# A calendar day in a request body ("2026-12-06"): bounded like every string the API takes.
+IsoDate = Annotated[date, Field(json_schema_extra={"maxLength": 10})]

@@ -28,3 +28,11 @@ class RewardGrantAdmin(ModelAdmin):
 
 
 # One import per mechanism (each module registers its own models).
+from circlemart.growth.checkin import admin as checkin_admin  # noqa: E402, F401
+from circlemart.growth.distribution import admin as distribution_admin  # noqa: E402, F401
+from circlemart.growth.games import admin as games_admin  # noqa: E402, F401
+from circlemart.growth.invites import admin as invites_admin  # noqa: E402, F401
+from circlemart.growth.levels import admin as levels_admin  # noqa: E402, F401
+from circlemart.growth.mall import admin as mall_admin  # noqa: E402, F401
+from circlemart.growth.points import admin as points_admin  # noqa: E402, F401
+from circlemart.growth.tasks_centre import admin as tasks_centre_admin  # noqa: E402, F401

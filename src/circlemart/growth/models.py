@@ -8,14 +8,64 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from circlemart.growth.checkin.models import (  # noqa: F401
+    CheckIn,
+    CheckinAccount,
+    MakeUpCardMovement,
+    StreakRewardRule,
+)
 from circlemart.growth.contracts import RewardKind
+from circlemart.growth.distribution.models import (  # noqa: F401
+    Commission,
+    CommissionAccount,
+    CommissionEntry,
+    CommissionOrder,
+    CommissionRate,
+    DistributionBinding,
+    Distributor,
+    DistributorLevel,
+    PromotionLink,
+    Withdrawal,
+)
+from circlemart.growth.games.models import (  # noqa: F401
+    Game,
+    GameChanceGrant,
+    GameChanceWallet,
+    GameDay,
+    GamePrize,
+    GameSpin,
+)
+from circlemart.growth.invites.models import (  # noqa: F401
+    FissionCompletion,
+    FissionTask,
+    Invite,
+    InviteCode,
+    InviteMilestone,
+    InviteReward,
+    InviteRewardRule,
+)
+from circlemart.growth.levels.models import (  # noqa: F401
+    BadgeAward,
+    BadgeProgress,
+    BadgeProgressStep,
+    BadgeRule,
+    GrowthAccount,
+    GrowthValueEntry,
+    Level,
+    LevelChange,
+)
+from circlemart.growth.mall.models import MallHolding, MallItem, MallRedemption  # noqa: F401
 from circlemart.growth.points.models import (  # noqa: F401
     PointsBalance,
+    PointsDebt,
+    PointsEarnRule,
     PointsEntry,
     PointsLot,
     PointsLotUse,
+    PointsOrderEarning,
     PointsPosting,
 )
+from circlemart.growth.tasks_centre.models import TaskDefinition, TaskProgress, TaskStep  # noqa: F401
 
 
 class RewardGrant(models.Model):

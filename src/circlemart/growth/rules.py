@@ -4,3 +4,5 @@ mechanism registers its own in its rules module, imported here by the app's read
 from __future__ import annotations
 
 # One import per mechanism that changes prices (each module calls register_rule itself).
+from circlemart.growth.levels import rules as levels_rules  # noqa: F401
+from circlemart.growth.points import rules as points_rules  # noqa: F401

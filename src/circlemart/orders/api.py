@@ -68,7 +68,7 @@ def quote(request: HttpRequest, payload: QuoteIn) -> dict[str, Any]:
         items=items,
         address_id=payload.address_id,
         shipping_method=payload.shipping_method,
-        options={"coupon_ids": payload.coupon_ids},
+        options={"coupon_ids": payload.coupon_ids, "points": payload.points},
     )
     return quote_out(services.checkout_quote(buyer_id=signed_in_id(request), data=data))
 
@@ -88,7 +88,7 @@ def place(request: HttpRequest, payload: CheckoutIn) -> Status[Any]:
             source="cart" if cart_id is not None else "buy_now",
             idempotency_key=request.headers.get("Idempotency-Key", "")[:128],
             cart_id=cart_id,
-            options={"coupon_ids": payload.coupon_ids},
+            options={"coupon_ids": payload.coupon_ids, "points": payload.points},
         ),
     )
     return Status(201, _order(buyer_id, order.number))

@@ -27,6 +27,8 @@ class QuoteIn(InputSchema):
     address_id: int | None = None
     shipping_method: str = "standard"
     coupon_ids: list[int] = Field(default_factory=list, max_length=10)  # the buyer's coupons
+    # Points the buyer asks to use; the server uses at most its balance and the order's cap.
+    points: int = Field(0, ge=0)
 
 
 class CheckoutIn(QuoteIn):

@@ -393,8 +393,36 @@ def order_money(number: str) -> OrderMoney | None:
     """An order's paid and refunded amounts, per line (two queries). For server-side
     settlement (commission, points), never for a request."""
     order = Order.objects.filter(number=number).prefetch_related("lines").first()
-    if order is None:
-        return None
+    return None if order is None else _order_money(order)
+
+
+# Paid and still open to after-sales: what growth shows as points on their way.
+AFTER_SALES_OPEN_STATUSES = (
+    OrderStatus.PAID,
+    OrderStatus.SHIPPED,
+    OrderStatus.DELIVERED,
+    OrderStatus.COMPLETED,
+    OrderStatus.REFUNDING,
+)
+
+
+def orders_awaiting_after_sales_close(*, buyer_id: int, limit: int = 200) -> list[OrderMoney]:
+    """The buyer's paid orders whose after-sales window has not closed yet, newest first (two
+    queries). For the buyer's own pages: scoped to `buyer_id`."""
+    orders = (
+        Order.objects.filter(
+            buyer_id=buyer_id,
+            paid_at__isnull=False,
+            after_sales_closed_at__isnull=True,
+            status__in=AFTER_SALES_OPEN_STATUSES,
+        )
+        .prefetch_related("lines")
+        .order_by("-placed_at", "-id")[:limit]
+    )
+    return [_order_money(order) for order in orders]
+
+
+def _order_money(order: Order) -> OrderMoney:
     return OrderMoney(
         number=order.number,
         buyer_id=order.buyer_id,

@@ -20,6 +20,7 @@ from circlemart.cart import selectors as cart_selectors
 from circlemart.cart.session import current_cart_id
 from circlemart.core.errors import DomainError
 from circlemart.core.web import signed_in_id
+from circlemart.growth.points import selectors as points_selectors
 from circlemart.orders import aftersales, selectors, services
 from circlemart.orders.contracts import OrderStatus
 from circlemart.orders.machine import label as status_label
@@ -80,7 +81,12 @@ def checkout(request: HttpRequest) -> HttpResponse:
         region=region,
         shipping_method=shipping_method,
     )
-    options = {"coupon_ids": coupon_choices.selected_ids}
+    # "Use points" asks for all the buyer can spend; the pricing rule decides how many fit.
+    use_points = source.get("use_points") == "1"
+    options: dict[str, Any] = {
+        "coupon_ids": coupon_choices.selected_ids,
+        "points": points_selectors.points_spendable(buyer_id) if use_points else 0,
+    }
     data = services.CheckoutInput(
         items=items,
         address_id=address_id,
@@ -124,6 +130,7 @@ def checkout(request: HttpRequest) -> HttpResponse:
         "note": data.note,
         "checkout_token": source.get("checkout_token") or uuid.uuid4().hex,
         "coupon_choices": coupon_choices,
+        "points_choice": points_selectors.checkout_points(buyer_id=buyer_id, quote=quote),
         "pay_methods": payment_selectors.payment_methods(settings.DEFAULT_CURRENCY),
     }
     return render(request, "orders/checkout.html", context, status=409 if error and quote else 200)

@@ -14,6 +14,12 @@ class PaymentStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
+class PayoutStatus(StrEnum):
+    PENDING = "pending"  # the provider has not decided yet: ask again later
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"  # refused for good (payee account closed, limits): nothing moved
+
+
 class RefundStatus(StrEnum):
     PENDING = "pending"
     SUCCEEDED = "succeeded"
@@ -44,3 +50,13 @@ class RefundView:
     reference: str  # the caller's reference, e.g. "aftersales:12" or "order-cancelled:CM…"
     payment_id: int = 0
     reason: str = ""
+
+
+@dataclass(frozen=True)
+class PayoutResult:
+    """What a payout (a transfer to a payee, e.g. a distributor's withdrawal) came to."""
+
+    provider: str
+    provider_payout_id: str
+    status: PayoutStatus
+    failure_reason: str = ""

@@ -27,7 +27,13 @@ from django.utils.translation import gettext as _
 from circlemart.core import clock
 from circlemart.core.errors import Conflict, NotFound
 from circlemart.payments import webhook_signing
-from circlemart.payments.models import GatewayCharge, GatewayRefund, GatewayWebhook
+from circlemart.payments.models import (
+    GatewayCharge,
+    GatewayPayee,
+    GatewayPayout,
+    GatewayRefund,
+    GatewayWebhook,
+)
 from circlemart.payments.transports import webhook_transport
 
 logger = logging.getLogger(__name__)
@@ -193,6 +199,40 @@ def _queue_charge_events(charge: GatewayCharge) -> None:
                 occurred_at=charge.created_at,
                 countdown=delay + offset,
             )
+
+
+# --- Payouts ----------------------------------------------------------------------------------
+
+
+def payee_set_behaviour(*, payee: str, fail_payouts: bool) -> None:
+    """Test control: payouts to `payee` fail from now on (or succeed again)."""
+    GatewayPayee.objects.update_or_create(payee=payee, defaults={"fail_payouts": fail_payouts})
+
+
+def payout_create(
+    *, merchant_reference: str, payee: str, amount: int, currency: str, idempotency_key: str
+) -> GatewayPayout:
+    """Transfer money to a payee, decided at once; the same key gives back the same payout."""
+    existing = GatewayPayout.objects.filter(idempotency_key=idempotency_key).first()
+    if existing is not None:
+        return existing
+    if amount <= 0:
+        raise GatewayRefusal(_("A payout needs a positive amount."), code="invalid_amount")
+    failing = GatewayPayee.objects.filter(payee=payee, fail_payouts=True).exists()
+    try:
+        with transaction.atomic():
+            return GatewayPayout.objects.create(
+                payout_id=f"po_{secrets.token_hex(12)}",
+                idempotency_key=idempotency_key,
+                merchant_reference=merchant_reference[:100],
+                payee=payee[:100],
+                amount=amount,
+                currency=currency,
+                status=GatewayPayout.Status.FAILED if failing else GatewayPayout.Status.SUCCEEDED,
+                failure_reason=_("The payee's account refused the transfer.") if failing else "",
+            )
+    except IntegrityError:  # the same key arrived twice at once
+        return GatewayPayout.objects.get(idempotency_key=idempotency_key)
 
 
 # --- Refunds ----------------------------------------------------------------------------------

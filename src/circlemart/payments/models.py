@@ -252,3 +252,46 @@ class GatewayWebhook(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event_type} {self.event_id} ({self.status})"
+
+
+class GatewayPayout(models.Model):
+    """A transfer the test gateway made to a payee (a distributor's withdrawal), once per key."""
+
+    class Status(models.TextChoices):
+        SUCCEEDED = "succeeded", _("succeeded")
+        FAILED = "failed", _("failed")
+
+    payout_id = models.CharField(_("payout id"), max_length=40, unique=True)
+    idempotency_key = models.CharField(_("idempotency key"), max_length=128, unique=True)
+    merchant_reference = models.CharField(_("merchant reference"), max_length=100)
+    payee = models.CharField(_("payee"), max_length=100)
+    amount = models.BigIntegerField(_("amount"))
+    currency = models.CharField(_("currency"), max_length=3)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices)
+    failure_reason = models.CharField(_("failure reason"), max_length=200, blank=True, default="")
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("test gateway payout")
+        verbose_name_plural = _("test gateway payouts")
+        ordering = ("-id",)
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payments_gwpayout_amount_gt_0"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.payout_id} ({self.status})"
+
+
+class GatewayPayee(models.Model):
+    """Test control: how the test gateway treats payouts to one payee."""
+
+    payee = models.CharField(_("payee"), max_length=100, unique=True)
+    fail_payouts = models.BooleanField(_("fail payouts"), default=False)
+
+    class Meta:
+        verbose_name = _("test gateway payee")
+        verbose_name_plural = _("test gateway payees")
+
+    def __str__(self) -> str:
+        return self.payee

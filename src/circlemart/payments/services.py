@@ -26,7 +26,14 @@ from circlemart.core import clock
 from circlemart.core.errors import Conflict, DomainError, NotFound, ValidationFailed
 from circlemart.core.events import publish
 from circlemart.payments import errors, links
-from circlemart.payments.contracts import PaymentStatus, PaymentView, RefundStatus, RefundView
+from circlemart.payments.contracts import (
+    PaymentStatus,
+    PaymentView,
+    PayoutResult,
+    PayoutStatus,
+    RefundStatus,
+    RefundView,
+)
 from circlemart.payments.events import (
     PaymentCaptured,
     PaymentFailed,
@@ -34,9 +41,14 @@ from circlemart.payments.events import (
     RefundSucceeded,
 )
 from circlemart.payments.models import Payment, Refund, WebhookReceipt
-from circlemart.payments.providers import provider_named, providers_for_currency
+from circlemart.payments.providers import (
+    provider_named,
+    providers_for_currency,
+    usable_providers,
+)
 from circlemart.payments.providers.base import (
     PaymentProvider,
+    PayoutProvider,
     ProviderPaymentStatus,
     ProviderRefund,
     ProviderRefundStatus,
@@ -754,3 +766,55 @@ def payment_cancel_for_order(*, order_number: str) -> PaymentView | None:
         _cancel_at_provider(payment)
     payment.refresh_from_db()
     return payment_view(payment)
+
+
+# --- Payouts (money out: distributors' withdrawals) ----------------------------------------------
+
+
+def payout_provider() -> PayoutProvider:
+    """The first enabled provider that can pay out (PAYMENT_PROVIDERS order)."""
+    for provider in usable_providers():
+        if isinstance(provider, PayoutProvider):
+            return provider
+    raise ProviderUnavailable(_("No enabled payment provider can send payouts."))
+
+
+def payout_send(
+    *, reference: str, payee: str, amount: int, currency: str, idempotency_key: str
+) -> PayoutResult:
+    """Send `amount` to `payee` through the payout provider, outside any transaction of ours
+    (the caller records the outcome). Idempotent by key at the provider: calling again after
+    a crash answers with the first payout. PENDING when the provider did not answer or has
+    not decided: ask again later with the same key."""
+    check_amount(amount)
+    currency = check_currency(currency)
+    reference = _check_text(reference, field="reference", max_length=MAX_REFERENCE_LENGTH)
+    if not payee or not idempotency_key or len(idempotency_key) > 128:
+        raise ValidationFailed(_("A payout needs a payee and a key."), field="payee")
+    provider = payout_provider()
+    try:
+        result = provider.send_payout(
+            reference=reference,
+            payee=payee,
+            amount=amount,
+            currency=currency,
+            idempotency_key=idempotency_key,
+        )
+    except ProviderUnavailable as silence:
+        logger.warning("payout %s: provider unavailable: %s", reference, silence)
+        return PayoutResult(
+            provider=provider.name, provider_payout_id="", status=PayoutStatus.PENDING
+        )
+    except DomainError as refusal:
+        return PayoutResult(
+            provider=provider.name,
+            provider_payout_id="",
+            status=PayoutStatus.FAILED,
+            failure_reason=str(refusal.message)[:200],
+        )
+    return PayoutResult(
+        provider=provider.name,
+        provider_payout_id=result.provider_payout_id,
+        status=PayoutStatus(result.status.value),
+        failure_reason=result.failure_reason,
+    )

@@ -174,6 +174,12 @@ def review_detail(*, review_id: int, viewer_id: int | None) -> ReviewView | None
     return _review_views([review], viewer_id)[0] if review is not None else None
 
 
+def review_photo_count(*, review_id: int) -> int:
+    """Photos of a published review (0 when it has none or is not published): what growth
+    pays review-with-photos points for."""
+    return ReviewPhoto.objects.filter(review_id=review_id, review__status=PUBLISHED).count()
+
+
 def review_product_id(*, review_id: int, viewer_id: int | None) -> int | None:
     return (
         Review.objects.filter(_visible(viewer_id), pk=review_id)

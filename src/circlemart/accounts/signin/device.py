@@ -42,6 +42,18 @@ def device_id_for(raw: str, *, user_id: int) -> str | None:
     return device_id if isinstance(device_id, str) and device_id else None
 
 
+def device_owner_id(raw: str) -> int | None:
+    """The account this browser last signed in to, when `raw` is a valid, unexpired cookie."""
+    if not raw:
+        return None
+    try:
+        payload = signing.loads(raw, salt=_SALT, max_age=settings.LOGIN_DEVICE_COOKIE_DAYS * 86400)
+    except signing.BadSignature:
+        return None
+    owner = payload.get("u") if isinstance(payload, dict) else None
+    return owner if isinstance(owner, int) else None
+
+
 def device_remember(response: HttpResponse, *, user_id: int) -> None:
     """Set the cookie on the answer to a successful sign-in."""
     response.set_cookie(

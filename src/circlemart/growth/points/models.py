@@ -13,7 +13,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from circlemart.growth.points.contracts import Account, EntryKind
+from circlemart.growth.points.contracts import Account, EarnRuleCode, EntryKind
 
 
 class PointsBalance(models.Model):
@@ -138,3 +138,89 @@ class PointsLotUse(models.Model):
 
     def __str__(self) -> str:
         return f"lot {self.lot_id} −{self.amount}"
+
+
+class PointsEarnRule(models.Model):
+    """How many points one kind of earning pays, tuned by operators. For order_paid_per_yuan
+    `points` is a rate: points per yuan kept once the order's after-sales window closed."""
+
+    code = models.CharField(
+        _("earned for"),
+        max_length=32,
+        unique=True,
+        choices=[(code.value, code.value) for code in EarnRuleCode],
+    )
+    points = models.PositiveIntegerField(_("points"), help_text=_("For purchases: per yuan."))
+    daily_cap = models.PositiveIntegerField(
+        _("daily cap"),
+        default=0,
+        help_text=_("Most points one user earns by this rule per day (0: no cap)."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("points earn rule")
+        verbose_name_plural = _("points earn rules")
+        ordering = ("id",)
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(points__gte=0) & Q(daily_cap__gte=0), name="points_rule_not_negative"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class PointsOrderEarning(models.Model):
+    """The purchase points of one order, credited once its after-sales window closed: on
+    `kept_amount` (minor units), `points` in all. `reversed` counts what later refunds took
+    back (including what the user then owed), so a refund never takes back more than this."""
+
+    order_number = models.CharField(_("order"), max_length=32, unique=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    entry = models.ForeignKey(PointsEntry, on_delete=models.PROTECT, related_name="+")
+    kept_amount = models.BigIntegerField(_("kept amount"))
+    rate = models.PositiveIntegerField(_("points per yuan"))
+    multiplier_percent = models.PositiveIntegerField(_("level multiplier %"))
+    points = models.BigIntegerField(_("points"))
+    reversed = models.BigIntegerField(_("reversed"), default=0)
+    created_at = models.DateTimeField(_("at"))
+
+    class Meta:
+        verbose_name = _("order points")
+        verbose_name_plural = _("order points")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(points__gt=0)
+                & Q(kept_amount__gt=0)
+                & Q(reversed__gte=0)
+                & Q(reversed__lte=models.F("points")),
+                name="points_order_earning_in_range",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order_number}: {self.points}"
+
+
+class PointsDebt(models.Model):
+    """Points a refund should have taken back but the balance no longer held: the user's next
+    earnings pay this first (one row per user, never below zero)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    owed = models.BigIntegerField(_("owed"), default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("points owed")
+        verbose_name_plural = _("points owed")
+        constraints = [
+            models.CheckConstraint(condition=Q(owed__gte=0), name="points_debt_not_negative")
+        ]
+
+    def __str__(self) -> str:
+        return f"user {self.user_id} owes {self.owed}"

@@ -5,10 +5,11 @@ users never wait for each other) and under an idempotency key (a repeat returns 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Sum
 from django.utils.translation import gettext as _
 
 from circlemart.core import clock
@@ -16,13 +17,17 @@ from circlemart.core.errors import Conflict, ValidationFailed
 from circlemart.growth.points.contracts import Account, EntryKind
 from circlemart.growth.points.models import (
     PointsBalance,
+    PointsDebt,
     PointsEntry,
     PointsLot,
     PointsLotUse,
     PointsPosting,
 )
+from circlemart.growth.points.selectors import earn_rule, points_spendable
 
 INSUFFICIENT_POINTS = "insufficient_points"
+LOT_BATCH = 20  # lots read at a time when a spend consumes them
+REASON_OWED = "owed"  # a reverse entry paying points a refund left owed
 
 
 def _check_amount(amount: int) -> None:
@@ -32,10 +37,14 @@ def _check_amount(amount: int) -> None:
         )
 
 
-def _lock_balance(user_id: int) -> PointsBalance:
-    """The user's balance row, created on first use and locked for this transaction."""
-    PointsBalance.objects.get_or_create(user_id=user_id)
-    return PointsBalance.objects.select_for_update().get(user_id=user_id)
+def lock_balance(user_id: int) -> PointsBalance:
+    """The user's balance row, created on first use and locked for this transaction (one
+    statement when the row exists: the common case on every write)."""
+    row = PointsBalance.objects.select_for_update().filter(user_id=user_id).first()
+    if row is None:
+        PointsBalance.objects.get_or_create(user_id=user_id)
+        row = PointsBalance.objects.select_for_update().get(user_id=user_id)
+    return row
 
 
 def _existing(idempotency_key: str) -> PointsEntry | None:
@@ -96,7 +105,7 @@ def points_earn(
     horizon; a datetime or None (never) overrides it. A repeated key returns the first entry."""
     _check_amount(amount)
     with transaction.atomic():
-        _lock_balance(user_id)
+        lock_balance(user_id)
         existing = _existing(idempotency_key)
         if existing is not None:
             return existing
@@ -119,7 +128,56 @@ def points_earn(
             earned_at=entry.created_at,
             expires_at=_expiry(expires_at, entry.created_at),
         )
+        _pay_debt(user_id=user_id, earned=entry)
     return entry
+
+
+def _pay_debt(*, user_id: int, earned: PointsEntry) -> None:
+    """New earnings first pay what a refund left owed (see points_take_back). The caller
+    holds the user's balance lock."""
+    owed = PointsDebt.objects.filter(user_id=user_id, owed__gt=0).values_list("owed", flat=True)
+    if not owed:
+        return
+    pay = min(owed[0], earned.amount, points_spendable(user_id, now=earned.created_at))
+    if pay <= 0:
+        return
+    entry = _write_entry(
+        user_id=user_id,
+        kind=EntryKind.REVERSE,
+        reason=REASON_OWED,
+        reference=earned.reference,
+        amount=pay,
+        idempotency_key=f"points-owed:{earned.pk}",
+        user_delta=-pay,
+        other=Account.REVERSED,
+    )
+    PointsBalance.objects.filter(user_id=user_id).update(balance=F("balance") - pay)
+    PointsDebt.objects.filter(user_id=user_id, owed__gte=pay).update(owed=F("owed") - pay)
+    _consume_lots(user_id=user_id, entry=entry, amount=pay, now=entry.created_at)
+
+
+def take_back_locked(
+    *, user_id: int, amount: int, reason: str, idempotency_key: str, reference: str = ""
+) -> tuple[int, int]:
+    """Take back `amount` earned points: what the user can spend now is reversed (one entry
+    under `idempotency_key`), the rest is recorded as owed and paid first by their next
+    earnings. Returns (taken, owed). The caller holds the balance lock (lock_balance) and
+    makes the whole take-back happen once (points.orders counts it on the order)."""
+    _check_amount(amount)
+    taken = min(amount, points_spendable(user_id))
+    if taken > 0:
+        points_reverse(
+            user_id=user_id,
+            amount=taken,
+            reason=reason,
+            idempotency_key=idempotency_key,
+            reference=reference,
+        )
+    owed = amount - taken
+    if owed > 0:
+        PointsDebt.objects.get_or_create(user_id=user_id)
+        PointsDebt.objects.filter(user_id=user_id).update(owed=F("owed") + owed)
+    return taken, owed
 
 
 def _consume_lots(*, user_id: int, entry: PointsEntry, amount: int, now: datetime) -> None:
@@ -131,13 +189,19 @@ def _consume_lots(*, user_id: int, entry: PointsEntry, amount: int, now: datetim
         .order_by(F("expires_at").asc(nulls_last=True), "earned_at", "id")
     )
     uses = []
-    for lot in lots:
-        take = min(lot.remaining, left)
-        PointsLot.objects.filter(pk=lot.pk).update(remaining=F("remaining") - take)
-        uses.append(PointsLotUse(lot=lot, entry=entry, amount=take))
-        left -= take
-        if left == 0:
+    # A few lots at a time: a user with thousands of small lots must not load them all for a
+    # spend that the oldest one covers. A lot taken whole drops out of the next batch.
+    while left > 0:
+        batch = list(lots[:LOT_BATCH])
+        if not batch:
             break
+        for lot in batch:
+            take = min(lot.remaining, left)
+            PointsLot.objects.filter(pk=lot.pk).update(remaining=F("remaining") - take)
+            uses.append(PointsLotUse(lot=lot, entry=entry, amount=take))
+            left -= take
+            if left == 0:
+                break
     if left:  # the balance said yes but the lots disagree: refuse rather than drift
         raise Conflict(
             _("Your points balance is not enough."), code=INSUFFICIENT_POINTS, field="points"
@@ -157,7 +221,7 @@ def _take(
 ) -> PointsEntry:
     _check_amount(amount)
     with transaction.atomic():
-        _lock_balance(user_id)
+        lock_balance(user_id)
         existing = _existing(idempotency_key)
         if existing is not None:
             return existing
@@ -224,7 +288,7 @@ def points_return(
     _check_amount(amount)
     spend = PointsEntry.objects.get(pk=spend_entry_id, kind=EntryKind.SPEND)
     with transaction.atomic():
-        _lock_balance(spend.user_id)
+        lock_balance(spend.user_id)
         existing = _existing(idempotency_key)
         if existing is not None:
             return existing
@@ -266,7 +330,7 @@ def points_expire_lot(*, lot_id: int) -> PointsEntry | None:
     if lot is None:
         return None
     with transaction.atomic():
-        _lock_balance(lot.user_id)
+        lock_balance(lot.user_id)
         lot = PointsLot.objects.select_for_update().get(pk=lot_id)
         now = clock.now()
         if lot.remaining <= 0 or lot.expires_at is None or lot.expires_at > now:
@@ -286,3 +350,44 @@ def points_expire_lot(*, lot_id: int) -> PointsEntry | None:
         PointsLotUse.objects.create(lot=lot, entry=entry, amount=amount)
         PointsBalance.objects.filter(user_id=lot.user_id).update(balance=F("balance") - amount)
     return entry
+
+
+def _day_start(now: datetime) -> datetime:
+    """Midnight of `now`'s calendar day in GROWTH_TIME_ZONE."""
+    zone = ZoneInfo(settings.GROWTH_TIME_ZONE)
+    local = now.astimezone(zone)
+    return local.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def points_earn_by_rule(
+    *, user_id: int, code: str, idempotency_key: str, reference: str = ""
+) -> PointsEntry | None:
+    """Earn what the back office's rule for `code` pays (EarnRuleCode), within its daily cap
+    (a calendar day in GROWTH_TIME_ZONE; a cap reached pays what is left of it, then
+    nothing). None when the rule is off or the cap is used up. Once per key."""
+    terms = earn_rule(code)
+    if terms.points <= 0:
+        return None
+    with transaction.atomic():
+        lock_balance(user_id)
+        existing = _existing(idempotency_key)
+        if existing is not None:
+            return existing
+        amount = terms.points
+        if terms.daily_cap > 0:
+            today = PointsEntry.objects.filter(
+                user_id=user_id,
+                kind=EntryKind.EARN,
+                reason=code,
+                created_at__gte=_day_start(clock.now()),
+            ).aggregate(total=Sum("amount"))["total"]
+            amount = min(amount, terms.daily_cap - int(today or 0))
+        if amount <= 0:
+            return None
+        return points_earn(
+            user_id=user_id,
+            amount=amount,
+            reason=code,
+            reference=reference,
+            idempotency_key=idempotency_key,
+        )

@@ -82,6 +82,19 @@ class WebhookEvent:
     reason: str = ""
 
 
+class ProviderPayoutStatus(StrEnum):
+    PENDING = "pending"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class ProviderPayout:
+    provider_payout_id: str
+    status: ProviderPayoutStatus
+    failure_reason: str = ""
+
+
 class ProviderUnavailable(DomainError):
     """The provider did not answer or answered with an error worth retrying."""
 
@@ -162,3 +175,19 @@ class PaymentProvider(Protocol):
 
     def supports_currency(self, currency: str) -> bool:
         """Whether this provider can take payments in `currency` (ISO 4217)."""
+
+
+@runtime_checkable
+class PayoutProvider(Protocol):
+    """What a provider that can send money out (withdrawals of distributors' commission)
+    implements besides PaymentProvider. Kept a protocol of its own so providers that cannot
+    pay out (or are not contracted to) still satisfy PaymentProvider."""
+
+    name: ClassVar[str]
+
+    def send_payout(
+        self, *, reference: str, payee: str, amount: int, currency: str, idempotency_key: str
+    ) -> ProviderPayout:
+        """Transfer `amount` to `payee` (our id of the person paid); idempotent by key: a
+        repeat answers with the first payout. FAILED is final (nothing moved); PENDING means
+        ask again with the same key later; ProviderUnavailable when it did not answer."""

@@ -26,6 +26,8 @@ from circlemart.payments.providers.base import (
     STALE_WEBHOOK,
     CreatedPayment,
     ProviderPaymentStatus,
+    ProviderPayout,
+    ProviderPayoutStatus,
     ProviderRefund,
     ProviderRefundStatus,
     ProviderUnavailable,
@@ -138,6 +140,23 @@ class TestGatewayProvider:
             raise ProviderUnavailable(_("The payment provider does not know this refund."))
         return ProviderRefund(
             provider_refund_id=refund.refund_id, status=ProviderRefundStatus(refund.status)
+        )
+
+    def send_payout(
+        self, *, reference: str, payee: str, amount: int, currency: str, idempotency_key: str
+    ) -> ProviderPayout:
+        _require_test_mode()
+        payout = gateway.payout_create(
+            merchant_reference=reference,
+            payee=payee,
+            amount=amount,
+            currency=currency,
+            idempotency_key=idempotency_key,
+        )
+        return ProviderPayout(
+            provider_payout_id=payout.payout_id,
+            status=ProviderPayoutStatus(payout.status),
+            failure_reason=payout.failure_reason,
         )
 
     def acknowledge_webhook(self, *, error: DomainError | None) -> WebhookAck:
