@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 
+from circlemart.accounts import selectors as account_selectors
 from circlemart.growth.checkin.models import CheckIn
 from circlemart.growth.checkin.seed import seed_checkin
 from circlemart.growth.distribution.models import Distributor
@@ -12,7 +13,7 @@ from circlemart.growth.distribution.seed import seed_distribution
 from circlemart.growth.games.models import GameSpin
 from circlemart.growth.games.seed import seed_games
 from circlemart.growth.invites.models import Invite
-from circlemart.growth.invites.seed import seed_invites
+from circlemart.growth.invites.seed import DEMO_SHOPPER, seed_invites
 from circlemart.growth.levels.models import BadgeAward, GrowthAccount
 from circlemart.growth.levels.seed import seed_levels
 from circlemart.growth.mall.models import MallRedemption
@@ -28,6 +29,10 @@ def seed_growth(*, rng: random.Random, user_ids: list[int], progress: bool = Tru
     # Each mechanism draws from its own generator, so what one of them skips on a second run
     # never shifts another's draws (same --seed, same world).
     streams = {name: random.Random(rng.getrandbits(32)) for name in SEED_ORDER}
+    # The demo shopper (the login the README gives) comes first: their rewards centre is the
+    # one a newcomer opens, so it has points, a level, a streak and tasks under way.
+    shopper = account_selectors.user_ids_by_nicknames([DEMO_SHOPPER])
+    user_ids = shopper + [user_id for user_id in user_ids if user_id not in shopper]
     seed_points(rng=streams["points"], user_ids=user_ids, progress=progress)
     seed_levels(rng=streams["levels"], user_ids=user_ids, progress=progress)
     seed_checkin(rng=streams["checkin"], user_ids=user_ids, progress=progress)

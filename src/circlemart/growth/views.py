@@ -22,9 +22,11 @@ def hub(request: HttpRequest) -> HttpResponse:
     user_id = request.user.pk
     assert user_id is not None  # login_required
     distributor = distribution_selectors.distributor_of(user_id)
+    level = levels_selectors.my_level(user_id)
     context = {
         "points": points_selectors.points_summary(user_id),
-        "level": levels_selectors.my_level(user_id),
+        "level": level,
+        "badges_earned": sum(1 for badge in level.badges if badge.is_earned),
         "checkin": checkin_selectors.checkin_calendar(user_id=user_id),
         "open_claims": tasks_selectors.open_claims(user_id=user_id),
         "games": games_selectors.live_games(),

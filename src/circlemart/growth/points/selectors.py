@@ -193,6 +193,15 @@ def reason_label(kind: str, reason: str) -> str:
         EarnRuleCode.TASK: _("Task reward"),
         EarnRuleCode.INVITE: _("Invite reward"),
         EarnRuleCode.CAMPAIGN: _("Campaign reward"),
+        # What the other growth mechanisms pay (growth.rewards.reward_grant reasons).
+        "checkin_streak": _("Daily check-in"),
+        "streak": _("Check-in streak reward"),
+        "task": _("Task reward"),
+        "game_prize": _("Game prize"),
+        "game_chance": _("Extra game chance"),
+        "mall_redeem": _("Points mall"),
+        "mall_cancelled": _("Returned: redemption cancelled"),
+        "level_birthday": _("Birthday gift"),
     }
     if reason == REASON_ORDER_REFUNDED:
         return (
