@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -25,6 +26,15 @@ def migrate(targets: list[tuple[str, str]]) -> Apps:
     executor.migrate(targets)
     executor.loader.build_graph()
     return executor.loader.project_state(targets).apps
+
+
+@pytest.fixture(autouse=True)
+def _every_app_migrated_again_afterwards() -> Iterator[None]:
+    """Going back to accounts 0002 also unapplies every app that depends on accounts' later
+    migrations (growth…): put the whole schema back for the tests that run after this one."""
+    yield
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
 
 
 def with_phone(model: Any, phone: str, nickname: str) -> Any:

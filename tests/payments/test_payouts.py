@@ -4,7 +4,10 @@ cannot pay out still are payment providers."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
+from django.utils import translation
 
 from circlemart.core.errors import ValidationFailed
 from circlemart.payments import gateway, services
@@ -14,6 +17,13 @@ from circlemart.payments.providers import load_provider, provider_path
 from circlemart.payments.providers.base import PaymentProvider, PayoutProvider
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def english_messages() -> Iterator[None]:
+    """The failure reason is stored as the service words it: compared in English here."""
+    with translation.override("en"):
+        yield
 
 
 def send(key: str = "k1", amount: int = 1500, payee: str = "user:7") -> object:
