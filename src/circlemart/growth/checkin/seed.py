@@ -162,6 +162,15 @@ def seed_checkin(*, rng: random.Random, user_ids: list[int], progress: bool = Tr
     days = 0
     for index, user_id in enumerate(shoppers):
         days += _seed_streak(index, user_id, today)
+        # The seed writes check-ins without their events: count this week's towards the
+        # daily and weekly check-in tasks as the handler would.
+        week_start = today - timedelta(days=today.weekday())
+        for day in CheckIn.objects.filter(
+            user_id=user_id, day__gte=week_start, is_make_up=False
+        ).values_list("day", flat=True):
+            task_event_record(
+                user_id=user_id, event=TaskEvent.CHECKED_IN, object_key=f"day:{day}", day=day
+            )
         others = [other for other in shoppers if other != user_id]
         _seed_tasks(rng, index, user_id, others, today)
     return f"{days} check-in days"
