@@ -169,3 +169,11 @@ def test_mask_text(text, visible, masked):
 def test_the_user_exposes_only_a_masked_phone():
     assert UserFactory.with_phone(PHONE).masked_phone == "+86138****5678"
     assert UserFactory().masked_phone == ""
+
+
+def test_a_nickname_is_masked_without_its_length() -> None:
+    from circlemart.core.crypto import mask_nickname
+
+    assert mask_nickname("张三丰") == "张***"
+    assert mask_nickname("Newfriend") == "N***"
+    assert mask_nickname("") == "***"

@@ -63,6 +63,12 @@ def test_after_checking_in_the_hub_says_so_instead_of_offering_the_button() -> N
     assert "1-day streak" in page
 
 
+def test_every_page_of_a_signed_in_shopper_leads_to_the_rewards_centre() -> None:
+    home = signed_in(UserFactory()).get("/").content.decode()
+    assert re.search(r'<a href="/growth/" data-testid="nav-rewards">Rewards</a>', home)
+    assert 'data-testid="nav-rewards"' not in Client().get("/").content.decode()
+
+
 def test_the_profile_leads_to_the_rewards_centre() -> None:
     page = signed_in(UserFactory()).get("/accounts/profile/").content.decode()
     assert 'href="/growth/"' in page

@@ -56,6 +56,11 @@ def mask_phone(phone: str) -> str:
     return f"{phone[:-8]}****{phone[-4:]}"
 
 
+def mask_nickname(nickname: str) -> str:
+    """张三丰 → 张***: another shopper's name, shown without its length."""
+    return (nickname[:1] or "") + "***"
+
+
 def mask_text(text: str, visible: int = 1) -> str:
     if len(text) <= visible:
         return "*" * len(text)

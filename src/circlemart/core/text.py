@@ -1,9 +1,11 @@
-"""Plain-text input hygiene shared by every form of user text (nicknames, bios, cities)."""
+"""Plain-text input hygiene shared by every form of user text (nicknames, bios, cities), and
+the choice between a bilingual row's Chinese and English names."""
 
 from __future__ import annotations
 
 import unicodedata
 
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from circlemart.core.errors import ValidationFailed
@@ -51,3 +53,9 @@ def clean_plain_text(
             field=field,
         )
     return text
+
+
+def localized(name: str, name_en: str) -> str:
+    """The English name when the active language is English and there is one, else `name`."""
+    language = (get_language() or "").lower()
+    return name_en if language.startswith("en") and name_en else name

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from circlemart.accounts import selectors as account_selectors
 from circlemart.catalog import selectors as catalog_selectors
+from circlemart.core.crypto import mask_nickname
 from circlemart.core.pagination import paginate
 from circlemart.growth.distribution.contracts import (
     BalanceView,
@@ -35,13 +36,6 @@ from circlemart.growth.distribution.models import (
     Withdrawal,
 )
 from circlemart.growth.distribution.services.links import link_token
-
-
-def mask_name(nickname: str) -> str:
-    """张三丰 → 张**; a buyer is never shown in full to the distributor who sold to them."""
-    if not nickname:
-        return "***"
-    return nickname[0] + "*" * max(2, min(len(nickname) - 1, 4))
 
 
 def _distributor_view(distributor: Distributor) -> DistributorView:
@@ -122,7 +116,7 @@ def _commission_view(commission: Commission, buyers: dict[int, str]) -> Commissi
     return CommissionView(
         id=commission.pk,
         order_number=commission.order_number,
-        buyer=mask_name(buyers.get(commission.buyer_id, "")),
+        buyer=mask_nickname(buyers.get(commission.buyer_id, "")),
         product_id=commission.product_id,
         tier=commission.tier,
         base_amount=commission.base_amount,

@@ -6,11 +6,11 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from django.db.models import Count, Q, QuerySet
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from circlemart.core import clock
 from circlemart.core.pagination import paginate
+from circlemart.core.text import localized
 from circlemart.growth.calendar import growth_day
 from circlemart.growth.games.contracts import (
     Chances,
@@ -26,11 +26,6 @@ from circlemart.growth.games.contracts import (
     ResultPage,
 )
 from circlemart.growth.games.models import Game, GameChanceWallet, GameDay, GamePrize, GameSpin
-
-
-def localized(name: str, name_en: str) -> str:
-    language = (get_language() or "").lower()
-    return name_en if language.startswith("en") and name_en else name
 
 
 def today(moment: datetime | None = None) -> date:

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from circlemart.accounts import selectors as account_selectors
 from circlemart.core import clock
+from circlemart.core.crypto import mask_nickname
 from circlemart.core.errors import NotFound, ValidationFailed
 from circlemart.core.pagination import paginate
 from circlemart.growth.invites import errors
@@ -69,13 +70,6 @@ def may_still_bind(user_id: int) -> bool:
     if joined is None or inviter_of(user_id) is not None:
         return False
     return (clock.now() - joined).total_seconds() < settings.INVITE_BIND_WINDOW_HOURS * 3600
-
-
-def mask_name(nickname: str) -> str:
-    """Shown to the inviter: the first character and stars (invitees are not public)."""
-    if not nickname:
-        return "***"
-    return nickname[:1] + "***"
 
 
 def _reward_view(kind: str, points: int, coupon_name: str) -> RewardView | None:
@@ -217,7 +211,7 @@ def my_invitees(*, user_id: int, cursor: str | None, limit: int) -> InvitedFrien
     friends = [
         InvitedFriend(
             invite_id=invite.pk,
-            masked_name=mask_name(cards[invite.invitee_id].nickname)
+            masked_name=mask_nickname(cards[invite.invitee_id].nickname)
             if invite.invitee_id in cards
             else "***",
             bound_at=invite.bound_at,

@@ -9,9 +9,9 @@ level through promotions.coupons.services.member_level_set when the level change
 
 from __future__ import annotations
 
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from circlemart.core.text import localized
 from circlemart.growth.levels import selectors
 from circlemart.pricing.contracts import Adjustment, PricingContext, Stage
 from circlemart.pricing.rules import register_rule
@@ -30,8 +30,7 @@ class LevelFreeShippingRule:
         level = selectors.member_level(context.buyer_id)
         if level is None or not level.has_free_shipping:
             return
-        is_english = (get_language() or "").startswith("en")
-        name = level.name_en if is_english and level.name_en else level.name
+        name = localized(level.name, level.name_en)
         context.adjustments.append(
             Adjustment(
                 stage=Stage.SHIPPING,

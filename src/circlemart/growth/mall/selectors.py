@@ -11,7 +11,7 @@ from django.db.models import Q, QuerySet
 from circlemart.core import clock
 from circlemart.core.crypto import mask_phone, mask_text
 from circlemart.core.pagination import paginate
-from circlemart.growth.games.selectors import localized
+from circlemart.core.text import localized
 from circlemart.growth.mall.contracts import (
     Fulfilment,
     ItemKind,

@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 
 from circlemart.core.errors import Conflict, DomainError, ValidationFailed
 from circlemart.core.money import Money, babel_locale
+from circlemart.core.text import localized
 from circlemart.pricing.contracts import Adjustment, PricingContext, QuoteLine, Stage
 from circlemart.pricing.rules import allocate_discount
 from circlemart.promotions.coupons import errors
@@ -45,11 +46,6 @@ FIELD = "coupon_ids"
 MAX_COUPONS = 10
 # The best-coupon search tries every combination of at most this many coupons per group.
 SEARCH_PER_GROUP = 6
-
-
-def localized(name: str, name_en: str) -> str:
-    language = (get_language() or "").lower()
-    return name_en if language.startswith("en") and name_en else name
 
 
 def money(amount: int, currency: str) -> str:

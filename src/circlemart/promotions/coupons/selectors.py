@@ -19,12 +19,13 @@ from circlemart.catalog import selectors as catalog_selectors
 from circlemart.core import clock
 from circlemart.core.errors import DomainError
 from circlemart.core.pagination import paginate
+from circlemart.core.text import localized
 from circlemart.orders import selectors as order_selectors
 from circlemart.pricing import selectors as pricing_selectors
 from circlemart.pricing import services as pricing
 from circlemart.pricing.contracts import PricingContext, Quote, QuoteItem
 from circlemart.promotions.coupons import calculation
-from circlemart.promotions.coupons.calculation import localized, money
+from circlemart.promotions.coupons.calculation import money
 from circlemart.promotions.coupons.contracts import (
     BestCoupons,
     CheckoutCoupons,
