@@ -12,23 +12,33 @@ TEST_WORKERS ?= 2
 
 .PHONY: run install migrate seed test lint format messages bench openapi clean
 
+# pip shows a line per package and a progress bar per download (no silent half minute).
+PIP_INSTALL := $(BIN)/pip install --progress-bar on --disable-pip-version-check
+
 $(STAMP): pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
-	touch $(STAMP)
+	@test -x $(BIN)/python || { echo "==> creating the virtualenv in $(VENV)"; $(PYTHON) -m venv $(VENV); }
+	@echo "==> installing Circlemart and its dependencies (about 30 s the first time)"
+	$(PIP_INSTALL) --upgrade pip
+	$(PIP_INSTALL) -e '.[dev]'
+	@touch $(STAMP)
+	@echo "==> dependencies installed"
 
 install: $(STAMP)
 
 migrate: install
+	@echo "==> applying database migrations"
 	$(BIN)/circlemart migrate --noinput
 
 seed: migrate
+	@echo "==> seeding the demo world (a few minutes the first time; a re-run adds nothing)"
 	PAYMENTS_TEST_MODE=1 $(BIN)/circlemart seed-demo --seed $(SEED) --users $(USERS)
 
 ## make run: venv, install, migrate, demo data, then serve web + worker on http://$(HOST):$(PORT)
 ## The demo pays through the built-in test gateway (no money moves): test mode is explicit.
+## Quiet by default (warnings and errors); CIRCLEMART_VERBOSE=1 make run logs every request
+## and background task.
 run: seed
+	@echo "==> starting the web server and the background worker"
 	PAYMENTS_TEST_MODE=1 $(BIN)/circlemart serve --host $(HOST) --port $(PORT)
 
 ## make test: the whole suite on the embedded defaults (SQLite, local memory, no broker).

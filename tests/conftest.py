@@ -15,6 +15,7 @@ import pytest
 from django.conf import settings
 from django.core.cache import cache
 from django.test import Client
+from django.utils import translation
 
 from circlemart.accounts.sms import MemorySmsProvider
 
@@ -83,6 +84,15 @@ def _clean_cache_and_sms() -> Iterator[None]:
     MemorySmsProvider.outbox.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _default_language() -> Iterator[None]:
+    """Every test starts in the site's default language (Chinese), whatever the test before it
+    activated in this thread: a test comparing English messages says so itself."""
+    translation.deactivate()
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture

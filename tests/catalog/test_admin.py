@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 
 import pytest
 from django.contrib.auth.models import Group
@@ -77,19 +78,30 @@ def test_merchant_creates_a_product_with_skus_and_an_image(merchant):
         "description_html": "<p>ok</p><script>x</script>",
         "upload_alt": "正面",
         "upload_image": SimpleUploadedFile("a.png", buffer.getvalue(), content_type="image/png"),
-        **inline_management("skus", 2),
-        "skus-0-code": "ADM-1-A",
-        "skus-0-options": '{"颜色": "黑"}',
-        "skus-0-price": "15900",
-        "skus-0-original_price": "",
-        "skus-0-max_per_order": "5",
-        "skus-0-is_active": "on",
-        "skus-1-code": "ADM-1-B",
-        "skus-1-options": '{"颜色": "白"}',
-        "skus-1-price": "12900",
-        "skus-1-original_price": "19900",
-        "skus-1-max_per_order": "5",
-        "skus-1-is_active": "on",
+        **inline_management("skus", 0),
+        "sku_matrix": json.dumps(
+            {
+                "options": [{"name": "颜色", "values": ["黑", "白"]}],
+                "rows": [
+                    {
+                        "options": {"颜色": "黑"},
+                        "code": "ADM-1-A",
+                        "price": "159",
+                        "original_price": "",
+                        "stock": "3",
+                        "max_per_order": "5",
+                    },
+                    {
+                        "options": {"颜色": "白"},
+                        "code": "ADM-1-B",
+                        "price": "¥129.00",
+                        "original_price": "199",
+                        "stock": "4",
+                        "max_per_order": "5",
+                    },
+                ],
+            }
+        ),
         **inline_management("images", 0),
     }
     response = merchant.post("/admin/catalog/product/add/", data)

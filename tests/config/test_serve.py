@@ -16,7 +16,17 @@ from pathlib import Path
 
 import pytest
 
-from circlemart.config.cli import Backoff, describe_exit, serve_environment, site_url_for
+from circlemart.config.cli import (
+    Backoff,
+    ReadyBanner,
+    describe_exit,
+    gunicorn_log_arguments,
+    is_verbose,
+    quiet_environment,
+    ready_banner,
+    serve_environment,
+    site_url_for,
+)
 from tests.fault.test_embedded_broker_soak import children_of, is_alive, worker_of
 from tests.fault.test_worker_kill import free_port, log_tail
 
@@ -81,6 +91,48 @@ def test_exits_are_described_by_their_signal_or_code():
     assert describe_exit(-signal.SIGKILL) == "killed by SIGKILL"
     assert describe_exit(3) == "exit code 3"
     assert describe_exit(0) == "exit code 0"
+
+
+# --- a quiet console unless asked ----------------------------------------------------------
+
+
+def test_serve_is_quiet_unless_verbose_is_asked_for():
+    assert not is_verbose({})
+    assert not is_verbose({"CIRCLEMART_VERBOSE": "0"})
+    assert is_verbose({"CIRCLEMART_VERBOSE": "1"})
+    assert is_verbose({"CIRCLEMART_VERBOSE": "yes"})
+
+    quiet = quiet_environment({"PATH": "/bin"}, verbose=False)
+    assert quiet == {"PATH": "/bin", "LOG_LEVEL": "WARNING"}
+    assert quiet_environment({"LOG_LEVEL": "DEBUG"}, verbose=False)["LOG_LEVEL"] == "DEBUG"
+    verbose = quiet_environment({}, verbose=True)
+    assert verbose == {"CIRCLEMART_VERBOSE": "1"}  # the settings' own LOG_LEVEL (INFO)
+
+    assert "--access-logfile" not in gunicorn_log_arguments(verbose=False)
+    assert gunicorn_log_arguments(verbose=False)[-2:] == ["--log-level", "warning"]
+    assert "--access-logfile" in gunicorn_log_arguments(verbose=True)
+
+
+def test_the_ready_banner_gives_the_addresses_and_the_demo_logins():
+    text = ready_banner("http://127.0.0.1:8123", verbose=False)
+    assert "http://127.0.0.1:8123/" in text
+    assert "http://127.0.0.1:8123/admin/" in text
+    assert "http://127.0.0.1:8123/api/v1/docs" in text
+    assert "shopper@demo.circlemart.test" in text
+    assert "circlemart-demo" in text
+    assert "CIRCLEMART_VERBOSE=1" in text
+    assert "verbose" in ready_banner("http://x", verbose=True)
+
+
+def test_the_ready_banner_is_printed_once_when_the_site_answers(capsys, monkeypatch):
+    answers = iter([False, True, True])
+    monkeypatch.setattr("circlemart.config.cli._answers", lambda url: next(answers))
+    banner = ReadyBanner(url="http://127.0.0.1:1/hello", text="READY", every=0.0)
+    banner.poll()
+    assert capsys.readouterr().out == ""
+    banner.poll()
+    banner.poll()
+    assert capsys.readouterr().out == "READY\n"
 
 
 # --- the supervisor, with stand-in children (fast) -------------------------------------------
@@ -256,6 +308,7 @@ def test_serve_on_another_port_points_links_there_and_stops_on_sigterm(tmp_path)
             seconds=120,
             log=log,
         )
+        wait_until(lambda: "Circlemart is ready" in log.read_text(), seconds=120, log=log)
         worker = worker_of(serve.pid)
         assert worker is not None
         (web,) = [pid for pid in children_of(serve.pid) if pid != worker]
@@ -270,4 +323,11 @@ def test_serve_on_another_port_points_links_there_and_stops_on_sigterm(tmp_path)
         with suppress(ProcessLookupError):
             os.killpg(serve.pid, signal.SIGKILL)
         serve.wait(timeout=30)
-    assert f"Circlemart on http://0.0.0.0:{port}" in log.read_text()
+    output = log.read_text()
+    assert f"Circlemart on http://0.0.0.0:{port}" in output
+    # Once up: where to go and who to sign in as; and quiet (no banner, no task lines).
+    assert f"storefront      http://127.0.0.1:{port}/" in output
+    assert "shopper@demo.circlemart.test" in output
+    assert "Task core.relay_outbox" not in output
+    assert "[tasks]" not in output
+    assert "Booting worker" not in output

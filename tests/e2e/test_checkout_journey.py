@@ -77,7 +77,8 @@ def test_phone_search_add_to_cart_checkout_pay_and_see_the_order_paid(
     sku = product.skus.get(options={"颜色": "色1"})
     assert inventory_selectors.stock_of(sku.pk) == (0, 0)
 
-    page.get_by_test_id("tab-orders").click()
+    page.get_by_test_id("tab-me").click()
+    page.get_by_test_id("me-orders").click()
     expect(page.get_by_test_id("order-row")).to_have_count(1)
     assert browser_log.csp_violations() == []
     assert browser_log.problems() == []

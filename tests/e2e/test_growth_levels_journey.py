@@ -64,7 +64,7 @@ def test_a_check_in_lifts_the_member_to_gold_and_earns_a_badge(
     expect(page.get_by_test_id("growth-value")).to_have_text("2000")
     expect(page.get_by_test_id("badge-first-checkin")).to_be_visible()
     expect(page.get_by_test_id("locked-first-checkin")).to_have_count(0)
-    expect(page.get_by_test_id("benefits-gold")).to_contain_text("积分 ×125%")
+    expect(page.get_by_test_id("benefits-gold")).to_contain_text("积分 1.25 倍")
     expect(page.get_by_test_id("growth-history").locator("li")).to_have_count(2)
     screenshot(page, "growth-level-mobile")
 

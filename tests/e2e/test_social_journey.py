@@ -50,7 +50,7 @@ def test_note_with_product_reaches_a_follower_who_likes_and_comments(
     card = fan_page.get_by_test_id("note-card").first
     expect(card).to_contain_text("通勤神器")
     screenshot(fan_page, "social-following-feed-mobile")
-    card.locator("a.note-card-link").click()
+    card.click()
     fan_page.get_by_test_id("like").click()  # htmx swaps the button in place
     expect(fan_page.get_by_test_id("like-count")).to_have_text("1")
     fan_page.get_by_test_id("comment-text").fill("求同款！")

@@ -95,6 +95,11 @@ def test_preferences_page_turns_a_kind_off():
         "withdrawal_failed",
         "level_changed",
         "badge_awarded",
+        "order_paid",
+        "order_shipped",
+        "order_delivered",
+        "order_cancelled",
+        "order_refunded",
     }
 
 

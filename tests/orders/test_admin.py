@@ -404,7 +404,7 @@ def test_shipping_rules_show_money_and_a_duplicate_is_a_form_error() -> None:
     assert "All other regions" in listing
     duplicate = client.post(
         "/admin/pricing/shippingrule/add/",
-        {"region": "", "method": "standard", "fee": "500", "free_over": "", "is_active": "on"},
+        {"region": "", "method": "standard", "fee": "5", "free_over": "", "is_active": "on"},
     )
     assert duplicate.status_code == 200
     assert "There is already a rule for this region and method; edit that one." in (
@@ -413,7 +413,13 @@ def test_shipping_rules_show_money_and_a_duplicate_is_a_form_error() -> None:
     assert ShippingRule.objects.count() == 1
     created = client.post(
         "/admin/pricing/shippingrule/add/",
-        {"region": "新疆", "method": "standard", "fee": "2000", "free_over": "", "is_active": "on"},
+        {
+            "region": "新疆",
+            "method": "standard",
+            "fee": "20.00",
+            "free_over": "",
+            "is_active": "on",
+        },
     )
     assert created.status_code == 302
     assert ShippingRule.objects.filter(region="新疆", fee=2000, free_over=None).exists()

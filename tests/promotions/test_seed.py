@@ -6,6 +6,7 @@ from __future__ import annotations
 import random
 
 import pytest
+from django.utils import timezone
 
 from circlemart.catalog import selectors as catalog_selectors
 from circlemart.core import clock
@@ -31,10 +32,13 @@ def test_the_demo_shop_has_live_offers_and_a_second_run_adds_nothing(
     shop: list[int], django_capture_on_commit_callbacks: object
 ) -> None:
     summary = seed_promotions(rng=random.Random(1), user_ids=shop)
-    assert summary == "5 coupons, 8 flash items, 4 group deals, 3 bargain deals"
+    assert summary == "6 coupons, 8 flash items, 4 group deals, 3 bargain deals"
     now = clock.now()
     assert FlashSession.objects.filter(starts_at__lte=now, ends_at__gt=now).count() == 1
-    assert len(selectors.claimable_coupons(viewer_id=None)) == 4
+    for session in FlashSession.objects.all():  # "10:00 场": named after its start
+        assert session.name == f"{timezone.localtime(session.starts_at):%H:%M} 场"
+    # the four coupons of the claim centre and one whose campaign ends in two days
+    assert len(selectors.claimable_coupons(viewer_id=None)) == 5
     open_groups = Group.objects.filter(status="open")
     assert open_groups.count() == 8
     for group in open_groups:

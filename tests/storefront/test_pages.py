@@ -147,9 +147,10 @@ class TestPopularCreators:
             follow_create(follower_id=fan.pk, followee_id=creator.pk)
 
         # cache generations, category tree, hot and new product ids (no cards: none exist), most
-        # followed, their cards, member count, follow count — however many creators there are
+        # followed, their cards, the community notes, member count, follow count — however many
+        # creators there are
         generation_lookups = 0 if settings.REDIS_URL else 2  # in Redis when there is one
-        with django_assert_num_queries(7 + generation_lookups):
+        with django_assert_num_queries(8 + generation_lookups):
             response = client.get(HOME)
         assert len(creator_cards(response.content.decode())) == creators
 

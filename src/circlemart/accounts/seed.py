@@ -6,12 +6,12 @@ import random
 from collections.abc import Iterable
 
 from django.contrib.auth.hashers import make_password
-from tqdm import tqdm
 
 from circlemart.accounts.contracts import Role
 from circlemart.accounts.models import User
 from circlemart.accounts.services import role_grant
 from circlemart.core.crypto import lookup_digest
+from circlemart.core.progress import Progress
 
 DEMO_PASSWORD = "circlemart-demo"
 DEMO_DOMAIN = "demo.circlemart.test"
@@ -241,7 +241,7 @@ def seed_users(*, rng: random.Random, count: int, progress: bool) -> list[int]:
     batch: list[User] = []
     indices: Iterable[int] = range(count)
     if progress:
-        indices = tqdm(indices, desc="users", unit="user")
+        indices = Progress(indices, desc="users", unit="user")
     for index in indices:
         batch.append(_demo_user(rng, index, password_hash))
         if len(batch) >= 500:

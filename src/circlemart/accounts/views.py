@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
@@ -33,6 +35,8 @@ from circlemart.core import ratelimit
 from circlemart.core.errors import DomainError, NotFound
 from circlemart.core.ratelimit import client_ip
 from circlemart.core.web import form_error
+from circlemart.growth.points import selectors as points_selectors
+from circlemart.promotions.coupons import selectors as coupon_selectors
 from circlemart.social import selectors as social_selectors
 
 BACKEND = "circlemart.accounts.backends.EmailOrPhoneBackend"
@@ -172,14 +176,29 @@ def logout_everywhere(request: HttpRequest) -> HttpResponse:
     return redirect("accounts:login")
 
 
+# The "me" page's order shortcuts: (orders list status filter, label, icon).
+ORDER_SHORTCUTS = [
+    ("pending_payment", gettext_lazy("To pay"), "wallet"),
+    ("paid", gettext_lazy("To ship"), "box"),
+    ("shipped", gettext_lazy("To receive"), "truck"),
+    ("delivered", gettext_lazy("To review"), "review"),
+    ("refunding", gettext_lazy("Refunds"), "refund"),
+]
+
+
 @login_required
 def profile(request: HttpRequest) -> HttpResponse:
+    """The "me" hub: who I am, my orders by status, coupons and points, my content and
+    circles, settings."""
     user = _me(request)
     context = {
         "profile": user,
         "role_labels": [ROLE_LABELS[role] for role in selectors.user_roles(user)],
         "counts": social_selectors.follow_counts(user.pk),
         "addresses": selectors.addresses_of(user)[:3],
+        "order_shortcuts": ORDER_SHORTCUTS,
+        "coupons_usable": coupon_selectors.my_coupon_counts(owner_id=user.pk).get("usable", 0),
+        "points": points_selectors.points_balance(user.pk),
     }
     return render(request, "accounts/profile.html", context)
 
@@ -282,19 +301,39 @@ def _address_input(form: AddressForm) -> services.AddressInput:
     return services.AddressInput(**form.cleaned_data)
 
 
+def _chosen_address_url(next_url: str, address_id: int) -> str:
+    """`next_url` (already checked to be on this site) with `address_id` chosen in its query:
+    checkout sends the buyer here and gets them back with the address selected."""
+    parts = urlsplit(next_url)
+    query = [(key, value) for key, value in parse_qsl(parts.query) if key != "address_id"]
+    query.append(("address_id", str(address_id)))
+    return urlunsplit(("", "", parts.path, urlencode(query), ""))
+
+
 @login_required
 def addresses(request: HttpRequest) -> HttpResponse:
     user = _me(request)
+    next_url = _next_url(request, "")  # e.g. checkout, when the buyer came from there
     form = AddressForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.address_create(user=user, data=_address_input(form))
+            created = services.address_create(user=user, data=_address_input(form))
         except DomainError as error:
             form_error(form, error)
         else:
             messages.success(request, _("Address saved."))
+            if next_url:
+                return redirect(_chosen_address_url(next_url, created.pk))
             return redirect("accounts:addresses")
-    context = {"form": form, "addresses": selectors.addresses_of(user)}
+    context = {
+        "form": form,
+        "next_url": next_url,
+        # (address, the way back to checkout with it chosen, or "" when not from checkout)
+        "address_rows": [
+            (row, _chosen_address_url(next_url, row.pk) if next_url else "")
+            for row in selectors.addresses_of(user)
+        ],
+    }
     return render(request, "accounts/addresses.html", context)
 
 
@@ -326,8 +365,12 @@ def address_edit(request: HttpRequest, address_id: int) -> HttpResponse:
             form_error(form, error)
         else:
             messages.success(request, _("Address saved."))
+            next_url = _next_url(request, "")
+            if next_url:
+                return redirect(_chosen_address_url(next_url, address_id))
             return redirect("accounts:addresses")
-    return render(request, "accounts/address_edit.html", {"form": form, "address": address})
+    context = {"form": form, "address": address, "next_url": _next_url(request, "")}
+    return render(request, "accounts/address_edit.html", context)
 
 
 @require_POST

@@ -20,12 +20,32 @@ def _int(value: str | None, default: int = 0) -> int:
         return -1
 
 
-def _body(request: HttpRequest, *, error: str = "", status: int = 200) -> HttpResponse:
+def _quantity(value: str | None) -> int | None:
+    """A typed quantity: a whole number, or None for anything else ("", "abc", "1.5")."""
+    text = (value or "").strip()
+    try:
+        return int(text)
+    except ValueError:
+        return None
+
+
+def _body(
+    request: HttpRequest,
+    *,
+    error: str = "",
+    error_sku: int | None = None,
+    error_field: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    """The cart (its body for htmx). A refusal about one line is shown next to that line."""
     view = selectors.cart_view(current_cart_id(request))
     template = (
         "cart/partials/cart_body.html" if getattr(request, "htmx", False) else "cart/cart.html"
     )
-    return render(request, template, {"cart": view, "error": error}, status=status)
+    if error_sku is not None and all(line.sku_id != error_sku for line in view.lines):
+        error_sku = None  # the line is gone: say it at the top instead
+    context = {"cart": view, "error": error, "error_sku": error_sku, "error_field": error_field}
+    return render(request, template, context, status=status)
 
 
 @require_http_methods(["GET"])
@@ -49,7 +69,9 @@ def cart_add(request: HttpRequest) -> HttpResponse:
     if not getattr(request, "htmx", False):
         return redirect("cart:cart")
     count = selectors.cart_count(cart_id)
-    return render(request, "cart/partials/added.html", {"count": count})
+    answer = render(request, "cart/partials/added.html", {"count": count})
+    answer["HX-Trigger"] = "cart-changed"  # the buy bar's cart count reloads
+    return answer
 
 
 @require_POST
@@ -65,10 +87,26 @@ def cart_line(request: HttpRequest, sku_id: int) -> HttpResponse:
             chosen = request.POST.get("selected") == "on"
             services.cart_select(cart_id=cart_id, sku_ids=[sku_id], selected=chosen)
         else:
-            quantity = _int(request.POST.get("quantity"), 1)
+            # Zero, negative or not a number is refused here, never read as "remove" or "1":
+            # the stepper has its own Remove button.
+            quantity = _quantity(request.POST.get("quantity"))
+            if quantity is None or quantity < 1:
+                return _body(
+                    request,
+                    error=_("Enter a quantity of 1 or more."),
+                    error_sku=sku_id,
+                    error_field="quantity",
+                    status=400,
+                )
             services.cart_set_quantity(cart_id=cart_id, sku_id=sku_id, quantity=quantity)
     except DomainError as error:
-        return _body(request, error=str(error.message), status=error.status)
+        return _body(
+            request,
+            error=str(error.message),
+            error_sku=sku_id,
+            error_field=error.field or "",
+            status=error.status,
+        )
     return _body(request)
 
 

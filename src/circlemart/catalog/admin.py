@@ -14,13 +14,26 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
+from django_prose_editor.widgets import AdminProseEditorWidget
 from unfold.admin import ModelAdmin, TabularInline
 
 from circlemart.catalog import services
+from circlemart.catalog.admin_sku_matrix import (
+    DESCRIPTION_EDITOR,
+    SkuMatrixField,
+    sku_matrix_initial,
+)
 from circlemart.catalog.models import Brand, Category, Product, ProductImage, Sku, Tag
+from circlemart.core.admin_widgets import (
+    MoneyAdminMixin,
+    currency_of,
+    format_money,
+    money_display,
+    options_text,
+)
 from circlemart.core.errors import DomainError
-from circlemart.core.money import Money
 from circlemart.inventory import selectors as inventory_selectors
 
 
@@ -78,19 +91,37 @@ class TagAdmin(ModelAdmin):
     search_fields = ("name",)
 
 
-class SkuInline(TabularInline):
+class SkuInline(MoneyAdminMixin, TabularInline):
+    """The product's SKUs as they are (read only): the matrix above edits them."""
+
     model = Sku
     extra = 0
+    can_delete = False
+    hide_title = True
     fields = (
         "code",
-        "options",
-        "price",
-        "original_price",
-        "max_per_order",
+        "options_shown",
+        "price_shown",
+        "original_price_shown",
         "is_active",
         "available",
     )
-    readonly_fields = ("available",)
+    readonly_fields = fields
+    verbose_name = _("SKU")
+    verbose_name_plural = _("SKUs (edit them in the SKU matrix above)")
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description=_("options"))
+    def options_shown(self, sku: Sku) -> str:
+        return options_text(sku.options)
+
+    price_shown = money_display("price", _("price"))
+    original_price_shown = money_display("original_price", _("original price"))
 
     @admin.display(description=_("available"))
     def available(self, sku: Sku) -> int:
@@ -113,6 +144,7 @@ class ProductImageInline(TabularInline):
 
 
 class ProductAdminForm(forms.ModelForm):  # type: ignore[type-arg]
+    sku_matrix = SkuMatrixField(label=_("SKU matrix"), required=True)
     upload_image = forms.ImageField(label=_("Add an image"), required=False)
     upload_alt = forms.CharField(label=_("Alt text"), max_length=160, required=False)
 
@@ -130,19 +162,41 @@ class ProductAdminForm(forms.ModelForm):  # type: ignore[type-arg]
             "currency",
             "description_html",
         )
+        widgets = {
+            "description_html": AdminProseEditorWidget(
+                config=DESCRIPTION_EDITOR, preset="configurable"
+            )
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and not self.is_bound:
+            self.initial["sku_matrix"] = sku_matrix_initial(self.instance.pk)
+
+    def clean_description_html(self) -> str:
+        # The editor already limits the markup; the server sanitises again whatever arrives.
+        return services.sanitize_description(self.cleaned_data.get("description_html") or "")
 
 
 @admin.register(Product)
 class ProductAdmin(ModelAdmin):
     form = ProductAdminForm
-    list_display = ("code", "title", "category", "brand", "price_shown", "status", "sales_count")
+    list_display = (
+        "code",
+        "title_shown",
+        "category",
+        "brand",
+        "price_shown",
+        "status",
+        "sales_count",
+    )
     list_filter = ("status", "category__depth", "brand")
     search_fields = ("code", "title", "title_en")
     list_select_related = ("category", "brand")
     autocomplete_fields = ("category", "brand", "tags")
     readonly_fields = (
-        "price_min",
-        "price_max",
+        "price_min_shown",
+        "price_max_shown",
         "sales_count",
         "rating_count",
         "rating_sum",
@@ -168,6 +222,7 @@ class ProductAdmin(ModelAdmin):
                 )
             },
         ),
+        (_("SKUs: options, prices and stock"), {"fields": ("sku_matrix",)}),
         (_("Description"), {"fields": ("description_html",)}),
         (_("Images"), {"fields": ("upload_image", "upload_alt")}),
         (_("Figures"), {"fields": readonly_fields}),
@@ -175,16 +230,41 @@ class ProductAdmin(ModelAdmin):
     inlines = (SkuInline, ProductImageInline)
     actions = ["put_on_sale", "take_off_shelf"]
 
-    @admin.display(description=_("price"))
+    price_min_shown = money_display("price_min", _("lowest price"), currency=currency_of())
+    price_max_shown = money_display("price_max", _("highest price"), currency=currency_of())
+
+    @admin.display(description=_("title"), ordering="title")
+    def title_shown(self, product: Product) -> SafeString:
+        return format_html('<span translate="no">{}</span>', product.title)
+
+    @admin.display(description=_("price"), ordering="price_min")
     def price_shown(self, product: Product) -> str:
-        low = Money(product.price_min, product.currency).format()
+        low = format_money(product.price_min, product.currency)
         if product.price_max == product.price_min:
             return low
-        return f"{low} – {Money(product.price_max, product.currency).format()}"
+        return f"{low} – {format_money(product.price_max, product.currency)}"
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         super().save_related(request, form, formsets, change)
         product = form.instance
+        try:
+            result = services.product_sku_matrix_apply(
+                product_id=product.pk, skus=form.cleaned_data["sku_matrix"]
+            )
+        except DomainError as error:
+            self.message_user(request, str(error.message), messages.ERROR)
+        else:
+            if result.created or result.deactivated:
+                self.message_user(
+                    request,
+                    _("SKUs: %(created)d added, %(updated)d updated, %(deactivated)d deactivated.")
+                    % {
+                        "created": result.created,
+                        "updated": result.updated,
+                        "deactivated": result.deactivated,
+                    },
+                    messages.SUCCESS,
+                )
         upload = form.cleaned_data.get("upload_image")
         if upload:
             try:

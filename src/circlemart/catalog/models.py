@@ -75,24 +75,33 @@ class Product(models.Model):
     title = models.CharField(_("title"), max_length=120)
     title_en = models.CharField(_("English title"), max_length=160, blank=True, default="")
     subtitle = models.CharField(_("subtitle"), max_length=200, blank=True, default="")
-    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="products")
-    brand = models.ForeignKey(
-        Brand, on_delete=models.PROTECT, null=True, blank=True, related_name="products"
+    category = models.ForeignKey(
+        Category, on_delete=models.PROTECT, related_name="products", verbose_name=_("category")
     )
-    tags = models.ManyToManyField(Tag, blank=True, related_name="products")
+    brand = models.ForeignKey(
+        Brand,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="products",
+        verbose_name=_("brand"),
+    )
+    tags = models.ManyToManyField(Tag, blank=True, related_name="products", verbose_name=_("tags"))
     description_html = models.TextField(_("description"), blank=True, default="")
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
-    currency = models.CharField(max_length=3, default="CNY")
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
+    )
+    currency = models.CharField(_("currency"), max_length=3, default="CNY")
     # Denormalised from the active SKUs by catalog services, for listing and sorting.
     price_min = models.BigIntegerField(default=0)
     price_max = models.BigIntegerField(default=0)
-    sales_count = models.PositiveIntegerField(default=0)
-    rating_count = models.PositiveIntegerField(default=0)
-    rating_sum = models.PositiveIntegerField(default=0)  # sum of 1–5 star ratings
-    cover = models.CharField(max_length=300, blank=True, default="")  # thumbnail URL path
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-    published_at = models.DateTimeField(null=True, blank=True)
+    sales_count = models.PositiveIntegerField(_("sales"), default=0)
+    rating_count = models.PositiveIntegerField(_("ratings"), default=0)
+    rating_sum = models.PositiveIntegerField(_("sum of stars"), default=0)  # of 1–5 star ratings
+    cover = models.CharField(_("cover"), max_length=300, blank=True, default="")  # thumbnail path
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("product")
@@ -134,8 +143,8 @@ class Sku(models.Model):
     options_key = models.CharField(max_length=300, default="", blank=True)
     price = models.BigIntegerField(_("price"))
     original_price = models.BigIntegerField(_("original price"), null=True, blank=True)
-    max_per_order = models.PositiveIntegerField(default=99)
-    is_active = models.BooleanField(default=True)
+    max_per_order = models.PositiveIntegerField(_("purchase limit"), default=99)
+    is_active = models.BooleanField(_("active"), default=True)
     position = models.PositiveIntegerField(default=0)
 
     class Meta:

@@ -16,11 +16,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 from PIL import Image, ImageDraw
-from tqdm import tqdm
 
 from circlemart.catalog.models import Brand, Category, Product, ProductImage, Sku, Tag
 from circlemart.catalog.seed_data import ADJECTIVES, BRANDS, OPTIONS, PRICE_RANGE, TAGS, TREE
 from circlemart.catalog.services import brand_create, category_create, options_key
+from circlemart.core.progress import Progress
 from circlemart.inventory import services as inventory
 
 IMAGES_PER_ROOT = 12
@@ -135,7 +135,7 @@ def seed_products(*, rng: random.Random, count: int, progress: bool, batch_size:
     created = 0
     numbers: Iterable[int] = range(0, count, batch_size)
     if progress:
-        numbers = tqdm(
+        numbers = Progress(
             numbers, desc="products", unit="batch", total=(count + batch_size - 1) // batch_size
         )
     for start in numbers:
@@ -210,7 +210,11 @@ def _plan(
                 SkuPlan({first_name: value_a, second_name: value_b}, price, original, stock)
             )
     sales = max(int(rng.paretovariate(1.2) * 10) - 10, 0)
-    ratings = rng.randint(0, sales) if sales else 0
+    # Drawn (so every later draw stays where it was) but not used: a product's rating comes
+    # from its reviews only (reviews.seed writes them through the real service).
+    if sales:
+        rng.randint(0, sales)
+    rng.uniform(3.6, 5.0)
     subtitles = [
         "官方正品 · 极速发货",
         "7 天无理由退换",
@@ -230,8 +234,8 @@ def _plan(
         tags=rng.sample(tags, k=rng.randint(0, 3)),
         image=rng.randrange(IMAGES_PER_ROOT),
         sales=sales,
-        rating_count=ratings,
-        rating_sum=int(ratings * rng.uniform(3.6, 5.0)),
+        rating_count=0,
+        rating_sum=0,
         published_at=timezone.now()
         - timedelta(days=rng.randint(0, 365), minutes=rng.randint(0, 1440)),
     )
@@ -310,3 +314,21 @@ def _insert(plans: list[ProductPlan], pool: dict[str, list[tuple[str, str]]]) ->
         ],
         ignore_conflicts=True,
     )
+
+
+def ratings_match_reviews(summaries: dict[int, tuple[int, int]]) -> int:
+    """Give demo products the rating of their published reviews, (count, star sum) by product
+    id, and no rating without reviews (worlds seeded before ratings came from reviews had
+    invented ones). Returns how many products changed."""
+    changed = 0
+    stale = Product.objects.filter(code__startswith="DEMO-").exclude(rating_count=0)
+    stale = stale.exclude(pk__in=list(summaries))
+    with transaction.atomic():
+        changed += stale.update(rating_count=0, rating_sum=0)
+        for product_id, (count, stars) in sorted(summaries.items()):
+            changed += (
+                Product.objects.filter(pk=product_id, code__startswith="DEMO-")
+                .exclude(rating_count=count, rating_sum=stars)
+                .update(rating_count=count, rating_sum=stars)
+            )
+    return changed

@@ -34,6 +34,7 @@ from circlemart.core import cache as cache_generations
 from circlemart.core.errors import Conflict, NotFound, ValidationFailed
 from circlemart.core.events import publish
 from circlemart.core.text import clean_plain_text
+from circlemart.inventory import selectors as inventory_selectors
 from circlemart.inventory import services as inventory
 
 DESCRIPTION_TAGS = {
@@ -276,17 +277,22 @@ def _check_product(data: ProductInput) -> None:
         raise NotFound(_("Category not found."), field="category")
     if data.brand_id is not None and not Brand.objects.filter(pk=data.brand_id).exists():
         raise NotFound(_("Brand not found."), field="brand")
-    keys = set()
+    keys: set[str] = set()
     for index, sku in enumerate(data.skus):
         _check_sku(sku, index)
-        key = options_key(sku.options)
-        if key in keys:
-            raise ValidationFailed(
-                _("Two SKUs have the same options."),
-                code=errors.DUPLICATE_OPTIONS,
-                field=f"skus[{index}].options",
-            )
-        keys.add(key)
+        _remember_options(keys, sku.options, index)
+
+
+def _remember_options(keys: set[str], options: dict[str, str], index: int) -> None:
+    """Adds this SKU's options to `keys`, refusing a second SKU with the same options."""
+    key = options_key(options)
+    if key in keys:
+        raise ValidationFailed(
+            _("Two SKUs have the same options."),
+            code=errors.DUPLICATE_OPTIONS,
+            field=f"skus[{index}].options",
+        )
+    keys.add(key)
 
 
 def product_refresh_prices(product_id: int) -> None:
@@ -490,6 +496,122 @@ def sku_upsert_many(*, product_id: int, skus: list[SkuInput]) -> SkuUpsertResult
             Product.objects.filter(pk=product_id).update(updated_at=timezone.now())
             _announce(product_id, "updated" if created else "price")
     return SkuUpsertResult(created=len(created), updated=updated)
+
+
+@dataclass(frozen=True)
+class SkuMatrixResult:
+    created: int
+    updated: int
+    deactivated: int
+
+
+def product_sku_matrix_apply(*, product_id: int, skus: list[SkuInput]) -> SkuMatrixResult:
+    """The back office's SKU matrix: one row per option combination (e.g. 颜色 × 尺码).
+
+    Rows are matched to the product's SKUs by their options, so a regenerated matrix keeps the
+    SKU ids (orders and carts name them): a matched SKU gets the row's code, prices, purchase
+    limit and stock (through inventory) and is active again; a new combination becomes a new
+    SKU; a SKU whose combination left the matrix is deactivated, never deleted. One
+    ProductChanged.
+    """
+    if not skus:
+        raise ValidationFailed(
+            _("A product needs at least one SKU."), code=errors.NO_SKUS, field="skus"
+        )
+    keys: set[str] = set()
+    codes: set[str] = set()
+    for index, sku in enumerate(skus):
+        _check_sku(sku, index)
+        clean_plain_text(sku.code, field=f"skus[{index}].code", min_length=1, max_length=60)
+        if sku.max_per_order < 1:
+            raise ValidationFailed(
+                _("The purchase limit must be at least 1."),
+                field=f"skus[{index}].max_per_order",
+            )
+        _remember_options(keys, sku.options, index)
+        if sku.code.strip() in codes:
+            raise ValidationFailed(
+                _("Two SKUs have the same code."), code=errors.CODE_TAKEN, field="code"
+            )
+        codes.add(sku.code.strip())
+    with transaction.atomic():
+        if not Product.objects.select_for_update().filter(pk=product_id).exists():
+            raise NotFound(_("Product not found."), field="product")
+        current: dict[str, Sku] = {
+            existing.options_key or options_key(existing.options or {}): existing
+            for existing in Sku.objects.select_for_update().filter(product_id=product_id)
+        }
+        taken = set(
+            Sku.objects.filter(code__in=codes)
+            .exclude(product_id=product_id)
+            .values_list("code", flat=True)
+        )
+        if taken:
+            raise Conflict(
+                _("This SKU code belongs to another product."),
+                code=errors.CODE_TAKEN,
+                field="code",
+            )
+        # Codes may move between this product's rows: park the ones that change first, as the
+        # code column is unique.
+        wanted_codes = {options_key(row.options): row.code.strip() for row in skus}
+        for key, existing in current.items():
+            wanted = wanted_codes.get(key)
+            if (wanted is not None and wanted != existing.code) or (
+                wanted is None and existing.code in codes
+            ):
+                parked = f"~{existing.pk}~{uuid.uuid4().hex[:8]}"
+                Sku.objects.filter(pk=existing.pk).update(code=parked)
+        created = updated = 0
+        fresh: list[tuple[Sku, int]] = []
+        stock_changes: list[tuple[int, int]] = []
+        for position, row in enumerate(skus):
+            key = options_key(row.options)
+            matched = current.pop(key, None)
+            if matched is None:
+                fresh.append(
+                    (
+                        Sku(
+                            product_id=product_id,
+                            code=row.code.strip(),
+                            options=row.options,
+                            options_key=key,
+                            price=row.price,
+                            original_price=row.original_price,
+                            max_per_order=row.max_per_order,
+                            position=position,
+                        ),
+                        row.stock,
+                    )
+                )
+                continue
+            Sku.objects.filter(pk=matched.pk).update(
+                code=row.code.strip(),
+                options_key=key,
+                price=row.price,
+                original_price=row.original_price,
+                max_per_order=row.max_per_order,
+                position=position,
+                is_active=True,
+            )
+            stock_changes.append((matched.pk, row.stock))
+            updated += 1
+        deactivated = Sku.objects.filter(
+            pk__in=[left_out.pk for left_out in current.values()], is_active=True
+        ).update(is_active=False)
+        made = Sku.objects.bulk_create([row for row, _stock in fresh])
+        created = len(made)
+        inventory.stock_create_many(
+            {row.pk: stock for row, (_row, stock) in zip(made, fresh, strict=True)}
+        )
+        counted = inventory_selectors.available_by_sku([sku_id for sku_id, _n in stock_changes])
+        for sku_id, on_hand in stock_changes:
+            if inventory_selectors.stock_of(sku_id)[0] != on_hand or sku_id not in counted:
+                inventory.stock_set(sku_id=sku_id, on_hand=on_hand)
+        product_refresh_prices(product_id)
+        Product.objects.filter(pk=product_id).update(updated_at=timezone.now())
+        _announce(product_id, "updated")
+    return SkuMatrixResult(created=created, updated=updated, deactivated=deactivated)
 
 
 def product_after_admin_save(product_id: int) -> None:

@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+import warnings
 from collections.abc import Mapping, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
@@ -17,6 +18,26 @@ from types import FrameType
 
 OWN_COMMANDS = {"serve", "worker", "seed-demo", "createadmin"}
 logger = logging.getLogger("circlemart.serve")
+# `serve` and `seed-demo` keep the console to what a person needs (warnings, errors, the demo
+# logins) unless asked for more: `serve --verbose` or CIRCLEMART_VERBOSE=1.
+VERBOSE_ENV = "CIRCLEMART_VERBOSE"
+TRUE_WORDS = {"1", "true", "yes", "on"}
+
+
+def is_verbose(environment: Mapping[str, str] | None = None) -> bool:
+    value = (os.environ if environment is None else environment).get(VERBOSE_ENV, "")
+    return value.strip().lower() in TRUE_WORDS
+
+
+def quiet_environment(base: Mapping[str, str], *, verbose: bool) -> dict[str, str]:
+    """The environment of a quiet (or verbose) child: LOG_LEVEL WARNING unless verbose or set
+    explicitly, and the verbose switch passed on."""
+    environment = dict(base)
+    if verbose:
+        environment[VERBOSE_ENV] = "1"
+    else:
+        environment.setdefault("LOG_LEVEL", "WARNING")
+    return environment
 
 
 def _setup_django() -> None:
@@ -43,7 +64,15 @@ def serve(argv: Sequence[str]) -> int:
         action="store_true",
         help="do not start the background worker beside the web server",
     )
+    parser.add_argument(
+        "--verbose",
+        action="store_true",
+        default=is_verbose(),
+        help="log every request and the worker's tasks (default: warnings and errors only; "
+        f"also {VERBOSE_ENV}=1)",
+    )
     args = parser.parse_args(argv)
+    os.environ.update(quiet_environment(os.environ, verbose=args.verbose))
     _setup_django()
     from django.core.management import call_command
 
@@ -51,15 +80,101 @@ def serve(argv: Sequence[str]) -> int:
 
     call_command("collectstatic", interactive=False, verbosity=0)
     web = [sys.executable, "-m", "gunicorn", *server_arguments(args.server, args.workers)]
-    web += ["--bind", f"{args.host}:{args.port}", "--access-logfile", "-"]
-    web += ["--graceful-timeout", "10"]
+    web += ["--bind", f"{args.host}:{args.port}", "--graceful-timeout", "10"]
+    web += gunicorn_log_arguments(verbose=args.verbose)
     environment = serve_environment(os.environ, host=args.host, port=args.port, server=args.server)
+    environment = quiet_environment(environment, verbose=args.verbose)
     worker = None
     if is_embedded_broker() and not args.no_worker:
         worker = [sys.executable, "-m", "circlemart.config.cli", "worker"]
+        worker += ["--loglevel=INFO"] if args.verbose else ["--loglevel=WARNING", "--quiet"]
         print("background worker: embedded broker (message files in the data dir)")
     print(f"Circlemart on http://{args.host}:{args.port}  (Ctrl-C stops it)", flush=True)
-    return Supervisor(web=web, worker=worker, environment=environment).run()
+    site = environment["SITE_URL"].rstrip("/")
+    banner = ReadyBanner(
+        url=f"http://{_probe_host(args.host)}:{args.port}/hello",
+        text=ready_banner(site, verbose=args.verbose),
+    )
+    return Supervisor(web=web, worker=worker, environment=environment, ready=banner).run()
+
+
+def gunicorn_log_arguments(*, verbose: bool) -> list[str]:
+    """Every request and gunicorn's own notes when verbose; else warnings and errors only."""
+    if verbose:
+        return ["--access-logfile", "-", "--log-level", "info"]
+    return ["--log-level", "warning"]
+
+
+def _probe_host(host: str) -> str:
+    """Where `serve` itself checks that the site answers (a wildcard means loopback)."""
+    if host in {"", "0.0.0.0"}:  # noqa: S104  (comparing, not binding)
+        return "127.0.0.1"
+    if host in {"::", "[::]"}:
+        return "[::1]"
+    return f"[{host}]" if ":" in host and not host.startswith("[") else host
+
+
+def ready_banner(site: str, *, verbose: bool) -> str:
+    """What `serve` prints once the site answers: where to go and who to sign in as."""
+    from circlemart.accounts.seed import staff_logins
+
+    lines = [
+        "",
+        "Circlemart is ready:",
+        f"  storefront      {site}/",
+        f"  back office     {site}/admin/",
+        f"  API docs        {site}/api/v1/docs",
+        "",
+        "Demo logins (after `make seed` / `circlemart seed-demo`):",
+    ]
+    lines += [
+        f"  {email:<36} password: {password:<18} role: {roles}"
+        for email, password, roles in staff_logins()
+    ]
+    lines.append("")
+    if verbose:
+        lines.append("Logging every request and background task (verbose).")
+    else:
+        lines.append(
+            f"Only warnings and errors are logged from here on; {VERBOSE_ENV}=1 or "
+            "`circlemart serve --verbose` logs every request and background task."
+        )
+    return "\n".join(lines)
+
+
+@dataclass
+class ReadyBanner:
+    """Printed once, when `url` first answers (the web server is up); polled by Supervisor."""
+
+    url: str
+    text: str
+    give_up_after: float = 180.0
+    every: float = 0.5
+    shown: bool = False
+    _started: float = field(default_factory=time.monotonic)
+    _next: float = 0.0
+
+    def poll(self) -> None:
+        now = time.monotonic()
+        if self.shown or now < self._next or now - self._started > self.give_up_after:
+            return
+        self._next = now + self.every
+        if _answers(self.url):
+            self.shown = True
+            print(self.text, flush=True)
+
+
+def _answers(url: str) -> bool:
+    from urllib.error import HTTPError, URLError
+    from urllib.request import urlopen
+
+    try:
+        with urlopen(url, timeout=0.5):  # noqa: S310  (our own http://host:port)
+            return True
+    except HTTPError:
+        return True  # it answered, even if not 200
+    except (URLError, OSError):
+        return False
 
 
 def site_url_for(host: str, port: int) -> str:
@@ -152,7 +267,9 @@ class Supervisor:
         environment: Mapping[str, str],
         backoff: Backoff | None = None,
         stop_timeout: float = 15.0,
+        ready: ReadyBanner | None = None,
     ) -> None:
+        self.ready = ready
         self.web_command = web
         self.worker_command = worker
         self.environment = dict(environment)
@@ -183,6 +300,8 @@ class Supervisor:
                     exit_code = web_code
                     break
                 self._tend_worker()
+                if self.ready is not None:
+                    self.ready.poll()
                 time.sleep(0.2)
         finally:
             self._stop_children()
@@ -253,12 +372,20 @@ def worker(argv: Sequence[str]) -> int:
         help="run the periodic scheduler inside this worker (auto: only on the embedded broker)",
     )
     parser.add_argument("--loglevel", default="INFO")
+    parser.add_argument(
+        "--quiet", action="store_true", help="no start-up banner (as `serve` runs it by default)"
+    )
     args = parser.parse_args(argv)
     _setup_django()
+    from celery.exceptions import SecurityWarning
+
     from circlemart.config.celery import app, is_embedded_broker
 
     with_beat = args.beat == "yes" or (args.beat == "auto" and is_embedded_broker())
+    if args.quiet:  # a demo container often runs as root; the advice is for production
+        warnings.filterwarnings("ignore", category=SecurityWarning)
     celery_argv = [
+        *(["--quiet"] if args.quiet else []),
         "worker",
         f"--loglevel={args.loglevel}",
         f"--concurrency={args.concurrency}",
@@ -284,6 +411,8 @@ def seed_demo(argv: Sequence[str]) -> int:
     )
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
     args = parser.parse_args(argv)
+    # Progress bars, not the log lines of every task the seeding runs inline.
+    os.environ.update(quiet_environment(os.environ, verbose=is_verbose()))
     _setup_django()
     from circlemart.config.seed import print_demo_logins, seed_world
 

@@ -12,10 +12,12 @@ from django.db import transaction
 from circlemart.accounts.seed import demo_email, seed_staff, seed_users, staff_logins
 from circlemart.analytics.seed import seed_analytics, seed_analytics_results
 from circlemart.catalog import selectors as catalog_selectors
-from circlemart.catalog.seed import seed_products
+from circlemart.catalog.seed import ratings_match_reviews, seed_products
+from circlemart.config.demo_world import seed_demo_world
 from circlemart.growth.seed import seed_growth
-from circlemart.orders.seed import seed_orders
+from circlemart.orders.seed import demo_purchases, payments_in_process, seed_orders
 from circlemart.promotions.seed import seed_promotions
+from circlemart.reviews.seed import rating_summaries, seed_reviews
 from circlemart.search import selectors as search_selectors
 from circlemart.search import services as search_services
 from circlemart.social import selectors as social_selectors
@@ -43,7 +45,12 @@ def seed_world(*, seed: int, users: int, products: int = 5000, progress: bool = 
         count=min(120, len(user_ids) // 3),
         progress=progress,
     )
+    with payments_in_process():  # what reviews publish (points, search) is handled now
+        seed_reviews(rng=random.Random(seed + 8), purchases=demo_purchases())
     promotions = seed_promotions(rng=random.Random(seed + 5), user_ids=user_ids)
+    # The demo logins' own world uses the shoppers, notes, deals and coupons above; growth
+    # comes after it, so its level reviews and badges see the same world on every run.
+    seed_demo_world(rng=random.Random(seed + 9), user_ids=user_ids, progress=progress)
     growth = seed_growth(rng=random.Random(seed + 7), user_ids=user_ids, progress=progress)
     events = seed_analytics(
         rng=random.Random(seed + 6),
@@ -53,6 +60,8 @@ def seed_world(*, seed: int, users: int, products: int = 5000, progress: bool = 
     )
     if events:
         seed_analytics_results(owner_email=demo_email("analyst"), progress=progress)
+    # A product's rating is its reviews' (worlds seeded before this kept invented ones).
+    ratings_match_reviews(rating_summaries())
     return (
         f"demo world (seed {seed}): {len(user_ids)} shoppers, {promotions}, {growth}, "
         f"{social_selectors.edge_count()} follows, {catalog_selectors.product_count()} products"

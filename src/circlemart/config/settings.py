@@ -70,7 +70,8 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 SITE_URL = env_str("SITE_URL") or "http://127.0.0.1:8000"
 
 INSTALLED_APPS = [
-    "unfold",
+    # Unfold (the admin theme) with the merchant back-office site as admin.site.
+    "circlemart.config.admin_site.MerchantUnfoldConfig",
     "unfold.contrib.filters",
     "django.contrib.admin",
     "django.contrib.auth",
@@ -82,6 +83,8 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "ninja",
+    # The product description's rich-text editor (assets ship in the wheel; nh3 sanitises).
+    "django_prose_editor",
     "circlemart.core",
     "circlemart.accounts",
     "circlemart.social",

@@ -4,10 +4,12 @@ from django.conf import settings
 from django.contrib import admin
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import include, path, re_path
+from django.views.decorators.csrf import csrf_exempt
 from django.views.generic import RedirectView
 from django.views.static import serve as serve_file
 
 from circlemart.config.api import api
+from circlemart.core.error_pages import page_not_found
 
 
 def hello(request: HttpRequest) -> HttpResponse:
@@ -20,6 +22,13 @@ def api_docs(request: HttpRequest) -> HttpResponse:
     if not settings.API_DOCS_ENABLED:
         raise Http404("API docs are turned off")
     return HttpResponseRedirect("/api/v1/docs")
+
+
+@csrf_exempt
+def api_not_found(request: HttpRequest) -> HttpResponse:
+    """Any method on an address under /api/v1/ that no endpoint answers: a 404 problem, even
+    with DEBUG on (where Django would answer its HTML debug page instead of handler404)."""
+    return page_not_found(request, Http404())
 
 
 # Problem JSON under /api/, the site's pages elsewhere (core.error_pages).
@@ -36,6 +45,7 @@ urlpatterns = [
     path("admin/analytics/dashboards/", include("circlemart.analytics.dashboards.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    re_path(r"^api/v1/", api_not_found, name="api-not-found"),  # no kwargs: a bad byte is "path"
     path("api/docs", api_docs, name="api-docs"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("circlemart.accounts.urls")),

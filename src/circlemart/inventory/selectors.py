@@ -45,3 +45,13 @@ def stock_for_analytics() -> dict[int, tuple[int, int]]:
         .values_list("sku__product_id", "units_on_hand", "units_available")
     )
     return {product_id: (on_hand, available) for product_id, on_hand, available in rows}
+
+
+def low_stock(*, threshold: int, limit: int = 10) -> tuple[int, list[tuple[int, int]]]:
+    """SKUs whose available stock (on hand minus reserved) is at or below `threshold`: how
+    many there are, and the `limit` lowest as (sku id, available)."""
+    query = StockLevel.objects.annotate(left=F("on_hand") - F("reserved")).filter(
+        left__lte=threshold
+    )
+    rows = query.order_by("left", "sku_id").values_list("sku_id", "left")[:limit]
+    return query.count(), [(sku_id, available) for sku_id, available in rows]

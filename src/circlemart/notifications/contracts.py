@@ -35,6 +35,12 @@ class NotificationKind(StrEnum):
     WITHDRAWAL_FAILED = "withdrawal_failed"
     LEVEL_CHANGED = "level_changed"
     BADGE_AWARDED = "badge_awarded"
+    # Orders: news about the recipient's own orders (the excerpt names the order).
+    ORDER_PAID = "order_paid"
+    ORDER_SHIPPED = "order_shipped"
+    ORDER_DELIVERED = "order_delivered"
+    ORDER_CANCELLED = "order_cancelled"
+    ORDER_REFUNDED = "order_refunded"
 
 
 # Kinds about back-office work: only staff who may see growth goals have them in preferences.
@@ -52,6 +58,7 @@ class TargetType(StrEnum):
     GROUP = "group"
     GOAL = "goal"
     GROWTH = "growth"  # target_id: the growth row the news is about (lot, grant, withdrawal…)
+    ORDER = "order"  # target_id: the order's id
 
 
 @dataclass(frozen=True)

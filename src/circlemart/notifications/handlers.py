@@ -1,4 +1,5 @@
-"""What notifications does when social, reviews and group-buy events arrive (by the outbox).
+"""What notifications does when social, reviews, group-buy, order and refund events arrive (by
+the outbox).
 
 Receipts make each handler run once per event; grouping by actor makes a replay harmless too.
 Each recipient hears about one event once, by its most specific kind (reply > mention >
@@ -8,8 +9,12 @@ comment).
 from __future__ import annotations
 
 from circlemart.core.events import DeliveredEvent, handles
+from circlemart.core.money import Money, babel_locale
 from circlemart.notifications.contracts import NotificationKind, TargetType
 from circlemart.notifications.services import notification_record
+from circlemart.orders import selectors as order_selectors
+from circlemart.orders.events import OrderCancelled, OrderDelivered, OrderPaid, OrderShipped
+from circlemart.payments.events import RefundSucceeded
 from circlemart.promotions.events import GroupFailed, GroupJoined, GroupSucceeded
 from circlemart.reviews.events import QuestionAnswered, QuestionAsked, ReviewReplied
 from circlemart.social.events import (
@@ -218,3 +223,86 @@ def on_group_failed(delivered: DeliveredEvent) -> None:
 
 def _unique(user_ids: list[int]) -> list[int]:
     return list(dict.fromkeys(int(user_id) for user_id in user_ids))[:MAX_MENTIONS]
+
+
+# --- Orders: the buyer hears of payment, shipping, delivery, cancellation and every refund ------
+
+
+def _tell_buyer(
+    kind: NotificationKind, *, number: str, detail: str = "", bump_on_repeat: bool = False
+) -> None:
+    """News about the buyer's own order, linked to the order page. The buyer is the group's
+    actor (news about themselves); the excerpt names the order and what happened."""
+    order = order_selectors.order_ref(number)
+    if order is None:
+        return
+    # Stored once for every language: the order number and a figure or the reason as given.
+    notification_record(
+        recipient_id=order.buyer_id,
+        kind=kind,
+        target_type=TargetType.ORDER,
+        target_id=order.id,
+        actor_id=order.buyer_id,
+        excerpt=f"{number} · {detail}" if detail else number,
+        about_self=True,
+        bump_on_repeat=bump_on_repeat,
+    )
+
+
+def _money(amount: int, currency: str) -> str:
+    return Money(amount, currency).format(babel_locale(None))
+
+
+@handles(OrderPaid)
+def on_order_paid(delivered: DeliveredEvent) -> None:
+    event = delivered.event
+    assert isinstance(event, OrderPaid)
+    _tell_buyer(
+        NotificationKind.ORDER_PAID,
+        number=event.order_number,
+        detail=_money(event.amount, event.currency),
+    )
+
+
+@handles(OrderShipped)
+def on_order_shipped(delivered: DeliveredEvent) -> None:
+    event = delivered.event
+    assert isinstance(event, OrderShipped)
+    _tell_buyer(
+        NotificationKind.ORDER_SHIPPED,
+        number=event.order_number,
+        detail=f"{event.carrier} {event.tracking_number}".strip(),
+    )
+
+
+@handles(OrderDelivered)
+def on_order_delivered(delivered: DeliveredEvent) -> None:
+    event = delivered.event
+    assert isinstance(event, OrderDelivered)
+    if event.delivered_by == "buyer":
+        return  # the buyer pressed "I received it": nothing they do not know
+    _tell_buyer(NotificationKind.ORDER_DELIVERED, number=event.order_number)
+
+
+@handles(OrderCancelled)
+def on_order_cancelled(delivered: DeliveredEvent) -> None:
+    """Cancelled for the buyer (unpaid in time, by the shop): the buyer's own cancel is no news."""
+    event = delivered.event
+    assert isinstance(event, OrderCancelled)
+    if event.cancelled_by == "buyer":
+        return
+    _tell_buyer(NotificationKind.ORDER_CANCELLED, number=event.order_number, detail=event.reason)
+
+
+@handles(RefundSucceeded)
+def on_refund_succeeded(delivered: DeliveredEvent) -> None:
+    """Every refund that reached the buyer: after-sales, a failed group, a payment that came
+    after the order was cancelled. One group per order; each refund bumps it unread again."""
+    event = delivered.event
+    assert isinstance(event, RefundSucceeded)
+    _tell_buyer(
+        NotificationKind.ORDER_REFUNDED,
+        number=event.order_number,
+        detail=_money(event.amount, event.currency),
+        bump_on_repeat=True,
+    )

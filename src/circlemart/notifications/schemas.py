@@ -63,3 +63,8 @@ class PreferencesIn(InputSchema):
     withdrawal_failed: bool | None = None
     level_changed: bool | None = None
     badge_awarded: bool | None = None
+    order_paid: bool | None = None
+    order_shipped: bool | None = None
+    order_delivered: bool | None = None
+    order_cancelled: bool | None = None
+    order_refunded: bool | None = None

@@ -20,6 +20,7 @@ from circlemart.notifications.contracts import (
     TargetType,
 )
 from circlemart.notifications.models import Notification, NotificationPreference
+from circlemart.orders import selectors as order_selectors
 
 INBOX_ORDER = ("-updated_at", "-id")
 
@@ -46,6 +47,11 @@ KIND_LABELS: dict[NotificationKind, Promise] = {
     NotificationKind.WITHDRAWAL_FAILED: gettext_lazy("Withdrawals that failed"),
     NotificationKind.LEVEL_CHANGED: gettext_lazy("My membership level"),
     NotificationKind.BADGE_AWARDED: gettext_lazy("Badges I earned"),
+    NotificationKind.ORDER_PAID: gettext_lazy("Payments for my orders"),
+    NotificationKind.ORDER_SHIPPED: gettext_lazy("My orders shipped"),
+    NotificationKind.ORDER_DELIVERED: gettext_lazy("My orders delivered"),
+    NotificationKind.ORDER_CANCELLED: gettext_lazy("My orders cancelled"),
+    NotificationKind.ORDER_REFUNDED: gettext_lazy("Refunds to me"),
 }
 
 # Growth news: one fixed sentence each (the excerpt says how much, which badge…), and the page
@@ -63,6 +69,16 @@ GROWTH_SENTENCES: dict[NotificationKind, Promise] = {
     ),
     NotificationKind.LEVEL_CHANGED: gettext_lazy("Your membership level changed"),
     NotificationKind.BADGE_AWARDED: gettext_lazy("You earned a badge"),
+}
+# Order news: one fixed sentence each; the excerpt names the order (and the amount or reason).
+ORDER_SENTENCES: dict[NotificationKind, Promise] = {
+    NotificationKind.ORDER_PAID: gettext_lazy("Payment received: your order is being prepared"),
+    NotificationKind.ORDER_SHIPPED: gettext_lazy("Your order has shipped"),
+    NotificationKind.ORDER_DELIVERED: gettext_lazy("Your order has been delivered"),
+    NotificationKind.ORDER_CANCELLED: gettext_lazy("Your order was cancelled"),
+    NotificationKind.ORDER_REFUNDED: gettext_lazy(
+        "Your refund has been issued to your original payment method"
+    ),
 }
 GROWTH_PAGES: dict[NotificationKind, str] = {
     NotificationKind.POINTS_EXPIRING: "growth:points",
@@ -188,12 +204,17 @@ def _sentence(kind: NotificationKind, actor: str, others: int) -> str:
         return _("A growth goal is off track: even its forecast's best case misses the target")
     if kind in GROWTH_SENTENCES:
         return str(GROWTH_SENTENCES[kind])
+    if kind in ORDER_SENTENCES:
+        return str(ORDER_SENTENCES[kind])
     return _("%(actor)s replied to your review") % values
 
 
-def _url(row: Notification) -> str:
+def _url(row: Notification, order_numbers: dict[int, str]) -> str:
     """Where a notification leads. Social pages live at /notes/<id>/ and /u/<id>/."""
     target_type = TargetType(row.target_type)
+    if target_type == TargetType.ORDER:
+        number = order_numbers.get(row.target_id)
+        return reverse("orders:detail", args=[number]) if number else reverse("orders:list")
     if target_type == TargetType.NOTE:
         return f"/notes/{row.target_id}/"
     if target_type == TargetType.COMMENT:
@@ -212,7 +233,9 @@ def _url(row: Notification) -> str:
     return f"/u/{latest[0]}/" if latest else ""
 
 
-def _view(row: Notification, cards: dict[int, UserCard]) -> NotificationView:
+def _view(
+    row: Notification, cards: dict[int, UserCard], order_numbers: dict[int, str]
+) -> NotificationView:
     actors = [cards[int(pk)] for pk in row.latest_actor_ids or [] if int(pk) in cards]
     first = actors[0].nickname if actors else _("Someone")
     kind = NotificationKind(row.kind)
@@ -226,7 +249,7 @@ def _view(row: Notification, cards: dict[int, UserCard]) -> NotificationView:
         latest_actors=actors,
         sentence=_sentence(kind, first, max(row.actor_count - 1, 0)),
         excerpt=row.excerpt,
-        url=_url(row),
+        url=_url(row, order_numbers),
         is_read=row.is_read,
         created_at=row.created_at,
         updated_at=row.updated_at,
@@ -243,8 +266,10 @@ def inbox_page(*, user_id: int, cursor: str | None, limit: int) -> NotificationP
     )
     actor_ids = {int(pk) for row in page.items for pk in row.latest_actor_ids or []}
     cards = account_selectors.user_cards(sorted(actor_ids)) if actor_ids else {}
+    order_ids = {row.target_id for row in page.items if row.target_type == TargetType.ORDER}
+    numbers = order_selectors.order_numbers(order_ids) if order_ids else {}
     return NotificationPage(
-        items=[_view(row, cards) for row in page.items], next_cursor=page.next_cursor
+        items=[_view(row, cards, numbers) for row in page.items], next_cursor=page.next_cursor
     )
 
 

@@ -7,6 +7,7 @@ address column itself is never rendered."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -15,16 +16,18 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.db.models import QuerySet
 from django.forms import BoundField
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
-from django.utils.translation import get_language, ngettext_lazy
+from django.utils.translation import get_language, ngettext_lazy, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin, TabularInline
-from unfold.decorators import display
+from unfold.decorators import action, display
 
+from circlemart.core.admin_widgets import MoneyField, options_text
 from circlemart.core.errors import DomainError
 from circlemart.core.money import Money, babel_locale
 from circlemart.orders import aftersales, machine, selectors, services
@@ -66,6 +69,24 @@ REQUEST_STATUS_COLOURS = {
 }
 CARRIERS = ("顺丰 SF Express", "中通 ZTO", "圆通 YTO", "韵达 Yunda", "京东 JD Logistics", "EMS")
 THUMBNAIL_SIDE = 64
+# The payments app's own words for its states (the same msgids and contexts as its models).
+PAYMENT_STATUSES = {
+    "created": pgettext_lazy("payment status", "created"),
+    "captured": pgettext_lazy("payment status", "captured"),
+    "failed": pgettext_lazy("payment status", "failed"),
+    "cancelled": pgettext_lazy("payment status", "cancelled"),
+}
+REFUND_STATUSES = {
+    "pending": pgettext_lazy("refund status", "pending"),
+    "succeeded": pgettext_lazy("refund status", "succeeded"),
+    "failed": pgettext_lazy("refund status", "failed"),
+}
+ACTOR_KINDS = {
+    "buyer": _("buyer"),
+    "staff": _("merchant staff"),
+    "system": _("system"),
+    "payment": _("payment"),
+}
 
 
 def money(amount: int, currency: str) -> str:
@@ -104,6 +125,7 @@ def report_done(
 class ReadOnlyInline(TabularInline):
     extra = 0
     can_delete = False
+    hide_title = True  # each row's str() (e.g. "2: ø → pending_payment") repeats the columns
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -127,7 +149,7 @@ class ManagedThroughServices(ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    def has_manage_permission(self, request: HttpRequest) -> bool:
+    def has_manage_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return may_manage(request)
 
 
@@ -137,8 +159,8 @@ class ManagedThroughServices(ModelAdmin):
 class OrderLineInline(ReadOnlyInline):
     model = OrderLine
     fields = (
-        "title",
-        "options",
+        "title_shown",
+        "options_shown",
         "unit_price_shown",
         "quantity",
         "discount_shown",
@@ -147,6 +169,15 @@ class OrderLineInline(ReadOnlyInline):
         "refunded_shown",
     )
     readonly_fields = fields
+
+    @admin.display(description=_("product"))
+    def title_shown(self, line: OrderLine) -> SafeString:
+        return format_html('<span translate="no">{}</span>', line.title)
+
+    @admin.display(description=_("options"))
+    def options_shown(self, line: OrderLine) -> str:
+        """{"颜色": "红", "尺码": "M"} → "颜色: 红 / 尺码: M" (the raw JSON showed \\u escapes)."""
+        return options_text(line.options)
 
     @admin.display(description=_("unit price"))
     def unit_price_shown(self, line: OrderLine) -> str:
@@ -170,9 +201,13 @@ class OrderLineInline(ReadOnlyInline):
 
 class OrderTransitionInline(ReadOnlyInline):
     model = OrderTransition
-    fields = ("at", "from_shown", "to_shown", "actor_kind", "actor", "reason")
+    fields = ("at", "from_shown", "to_shown", "actor_kind_shown", "actor", "reason")
     readonly_fields = fields
     verbose_name_plural = _("history")
+
+    @admin.display(description=_("by"))
+    def actor_kind_shown(self, transition: OrderTransition) -> str:
+        return str(ACTOR_KINDS.get(transition.actor_kind, transition.actor_kind))
 
     @admin.display(description=_("from"))
     def from_shown(self, transition: OrderTransition) -> str:
@@ -220,6 +255,46 @@ class ShipmentsForm(forms.Form):
         return carrier, tracking
 
 
+class ShipForm(forms.Form):
+    carrier = forms.ChoiceField(
+        label=_("carrier"), choices=[("", "—")] + [(name, name) for name in CARRIERS]
+    )
+    tracking_number = forms.RegexField(
+        label=_("tracking number"),
+        max_length=40,
+        min_length=6,
+        regex=r"^[A-Za-z0-9-]+$",
+        error_messages={"invalid": _("Use letters, digits and dashes only.")},
+        widget=forms.TextInput(attrs={"autocomplete": "off", "data-testid": "tracking-number"}),
+    )
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason shown to the buyer"),
+        max_length=200,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class RefundForm(forms.Form):
+    amount = MoneyField(label=_("Refund amount"))
+    reason = forms.CharField(
+        label=_("Reason shown to the buyer"),
+        max_length=200,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args: Any, ceiling: int, currency: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["amount"]
+        assert isinstance(field, MoneyField)
+        field.min_value, field.max_value, field.currency = 1, ceiling, currency
+        field.initial = ceiling
+        field.help_text = _("At most %(max)s.") % {"max": money(ceiling, currency)}
+
+
 @admin.register(Order)
 class OrderAdmin(ManagedThroughServices):
     list_display = (
@@ -236,6 +311,7 @@ class OrderAdmin(ManagedThroughServices):
     list_select_related = ("buyer",)
     ordering = ("-placed_at", "-id")
     actions = ("ship", "cancel_unpaid")
+    actions_detail = ("ship_one", "cancel_one", "refund_one")
     fieldsets = (
         (
             None,
@@ -378,7 +454,7 @@ class OrderAdmin(ManagedThroughServices):
             (
                 (
                     f"#{payment.id}",
-                    str(payment.status)
+                    str(PAYMENT_STATUSES.get(str(payment.status), payment.status))
                     + (f" ({_('late capture')})" if payment.is_late_capture else ""),
                     money(payment.amount, payment.currency),
                     money(payment.refunded_amount, payment.currency),
@@ -398,7 +474,7 @@ class OrderAdmin(ManagedThroughServices):
             (
                 (
                     f"#{refund.id}",
-                    str(refund.status),
+                    str(REFUND_STATUSES.get(str(refund.status), refund.status)),
                     money(refund.amount, refund.currency),
                     refund.reference,
                     refund.reason,
@@ -494,6 +570,162 @@ class OrderAdmin(ManagedThroughServices):
             request,
             ngettext_lazy("Cancelled %(count)d order.", "Cancelled %(count)d orders.", "count"),
             cancelled,
+        )
+
+    # --- buttons on the order page: ship / cancel / refund, each a form of its own ---
+
+    def _order_page(
+        self,
+        request: HttpRequest,
+        order: Order,
+        *,
+        title: Any,
+        intro: Any,
+        form: forms.Form,
+        submit: Any,
+        danger: bool = False,
+        testid: str,
+    ) -> TemplateResponse:
+        context = {
+            **self.admin_site.each_context(request),
+            "title": title,
+            "subtitle": order.number,
+            "intro": intro,
+            "form": form,
+            "submit": submit,
+            "danger": danger,
+            "testid": testid,
+            "order": order,
+            "order_status": machine.label(order.status),
+            "order_total": money(order.total, order.currency),
+            "order_paid": money(order.paid_amount, order.currency),
+            "order_refunded": money(order.refunded_amount, order.currency),
+            "order_url": reverse("admin:orders_order_change", args=[order.pk]),
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/orders/order/action_form.html", context)
+
+    def _done(self, order: Order) -> HttpResponseRedirect:
+        return HttpResponseRedirect(reverse("admin:orders_order_change", args=[order.pk]))
+
+    @action(description=_("Ship"), url_path="ship", permissions=["manage"], icon="local_shipping")
+    def ship_one(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        order = get_object_or_404(Order, pk=object_id)
+        form = ShipForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.order_ship(
+                    staff_id=operator_id(request),
+                    number=order.number,
+                    carrier=form.cleaned_data["carrier"],
+                    tracking_number=form.cleaned_data["tracking_number"],
+                )
+            except DomainError as error:
+                form.add_error(None, str(error.message))
+            else:
+                self.message_user(
+                    request, _("Order %(number)s shipped.") % {"number": order.number}
+                )
+                return self._done(order)
+        return self._order_page(
+            request,
+            order,
+            title=_("Ship the order"),
+            intro=_("Choose the carrier and enter the tracking number; the buyer is told at once."),
+            form=form,
+            submit=_("Ship"),
+            testid="ship-form",
+        )
+
+    @action(description=_("Cancel"), url_path="cancel", permissions=["manage"], icon="cancel")
+    def cancel_one(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        order = get_object_or_404(Order, pk=object_id)
+        form = CancelForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.order_cancel(
+                    actor_id=operator_id(request),
+                    number=order.number,
+                    reason=form.cleaned_data["reason"] or str(_("Cancelled by the merchant")),
+                )
+            except DomainError as error:
+                form.add_error(None, str(error.message))
+            else:
+                self.message_user(
+                    request, _("Order %(number)s cancelled.") % {"number": order.number}
+                )
+                return self._done(order)
+        return self._order_page(
+            request,
+            order,
+            title=_("Cancel the order"),
+            intro=_("Only an order still awaiting payment can be cancelled; its stock returns."),
+            form=form,
+            submit=_("Cancel the order"),
+            danger=True,
+            testid="cancel-form",
+        )
+
+    @action(description=_("Refund"), url_path="refund", permissions=["manage"], icon="undo")
+    def refund_one(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        order = get_object_or_404(Order, pk=object_id)
+        pending = order.after_sales.filter(status=R.REQUESTED).order_by("id").first()
+        if pending is not None:
+            ceiling = aftersales.refundable_amount(
+                order, {int(k): v for k, v in (pending.lines or {}).items()}
+            )
+            intro = _(
+                "The buyer asked for a refund (request #%(id)d): approving it refunds the "
+                "amount below, at most %(max)s."
+            ) % {"id": pending.pk, "max": money(ceiling, order.currency)}
+        else:
+            ceiling = max(order.paid_amount - order.refunded_amount, 0)
+            intro = _(
+                "A paid order that has not shipped can be refunded in full (%(max)s); after "
+                "shipping, refunds go through the buyer's after-sales request."
+            ) % {"max": money(ceiling, order.currency)}
+        form = RefundForm(request.POST or None, ceiling=ceiling, currency=order.currency)
+        if request.method == "POST" and form.is_valid():
+            amount, reason = form.cleaned_data["amount"], form.cleaned_data["reason"]
+            try:
+                if pending is not None:
+                    aftersales.aftersales_approve(
+                        staff_id=operator_id(request),
+                        request_id=pending.pk,
+                        amount=amount,
+                        note=reason,
+                    )
+                elif order.status != OrderStatus.PAID or amount != ceiling:
+                    form.add_error(
+                        "amount",
+                        _(
+                            "Without a buyer's after-sales request only a paid, unshipped "
+                            "order can be refunded, and only in full (%(max)s)."
+                        )
+                        % {"max": money(ceiling, order.currency)},
+                    )
+                elif not services.order_refund_in_full(
+                    number=order.number, reason=reason, key=f"admin:{uuid.uuid4().hex}"
+                ):
+                    form.add_error(None, _("This order cannot be refunded now."))
+            except DomainError as error:
+                form.add_error(None, str(error.message))
+            if not form.errors:
+                self.message_user(
+                    request,
+                    _("Refund of %(amount)s for %(number)s started.")
+                    % {"amount": money(amount, order.currency), "number": order.number},
+                )
+                return self._done(order)
+        return self._order_page(
+            request,
+            order,
+            title=_("Refund the order"),
+            intro=intro,
+            form=form,
+            submit=_("Refund"),
+            danger=True,
+            testid="refund-form",
         )
 
 

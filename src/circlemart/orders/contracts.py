@@ -85,3 +85,13 @@ class OrderMoney:
     after_sales_closed_at: datetime | None
     attribution: dict[str, str]
     lines: tuple[OrderLineMoney, ...]
+
+
+@dataclass(frozen=True)
+class OrderRef:
+    """Who an order belongs to, for news about it (notifications)."""
+
+    id: int
+    number: str
+    buyer_id: int
+    currency: str

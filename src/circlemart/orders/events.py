@@ -47,6 +47,7 @@ class OrderCancelled(_OrderEvent):
 
     buyer_id: int = 0
     reason: str = ""
+    cancelled_by: str = ""  # buyer | staff | system (unpaid in time, a group that failed…)
 
 
 @register_event
@@ -65,6 +66,7 @@ class OrderDelivered(_OrderEvent):
     event_type = "orders.OrderDelivered"
 
     buyer_id: int = 0
+    delivered_by: str = ""  # buyer (confirmed receipt) | system (confirmed automatically)
 
 
 @register_event

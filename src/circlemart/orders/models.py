@@ -38,7 +38,9 @@ class Order(models.Model):
     )
     # The status to return to when a partial refund finishes.
     resume_status = models.CharField(max_length=16, blank=True, default="")
-    source = models.CharField(max_length=8, choices=Source.choices, default=Source.CART)
+    source = models.CharField(
+        _("source"), max_length=8, choices=Source.choices, default=Source.CART
+    )
     idempotency_key = models.CharField(max_length=128, blank=True, default="")
     currency = models.CharField(max_length=3)
     list_subtotal = models.BigIntegerField(_("list subtotal"))
@@ -56,18 +58,18 @@ class Order(models.Model):
     attribution = models.JSONField(default=dict, blank=True)
     carrier = models.CharField(_("carrier"), max_length=40, blank=True, default="")
     tracking_number = models.CharField(_("tracking number"), max_length=40, blank=True, default="")
-    cancel_reason = models.CharField(max_length=200, blank=True, default="")
+    cancel_reason = models.CharField(_("cancel reason"), max_length=200, blank=True, default="")
     # Set while something outside orders must happen before the goods may ship (a group buy
     # waiting to fill); order_ship refuses until it is released.
     fulfilment_hold = models.CharField(_("fulfilment hold"), max_length=16, blank=True, default="")
     placed_at = models.DateTimeField(_("placed at"))
     payment_deadline = models.DateTimeField(_("pay by"))
-    paid_at = models.DateTimeField(null=True, blank=True)
-    shipped_at = models.DateTimeField(null=True, blank=True)
-    delivered_at = models.DateTimeField(null=True, blank=True)
-    completed_at = models.DateTimeField(null=True, blank=True)
-    cancelled_at = models.DateTimeField(null=True, blank=True)
-    closed_at = models.DateTimeField(null=True, blank=True)
+    paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
+    shipped_at = models.DateTimeField(_("shipped at"), null=True, blank=True)
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     # When the after-sales window of a completed order ran out: what was kept is final
     # (commission and purchase points settle on it).
     after_sales_closed_at = models.DateTimeField(null=True, blank=True)
@@ -127,10 +129,10 @@ class OrderLine(models.Model):
     cover = models.CharField(max_length=300, blank=True, default="")
     list_price = models.BigIntegerField()
     unit_price = models.BigIntegerField()
-    quantity = models.PositiveIntegerField()
+    quantity = models.PositiveIntegerField(_("quantity"))
     discount = models.BigIntegerField(default=0)
     total = models.BigIntegerField()
-    refunded_quantity = models.PositiveIntegerField(default=0)
+    refunded_quantity = models.PositiveIntegerField(_("refunded quantity"), default=0)
     refunded_amount = models.BigIntegerField(default=0)
 
     class Meta:
@@ -169,9 +171,9 @@ class OrderTransition(models.Model):
     actor = models.ForeignKey(
         "accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    actor_kind = models.CharField(max_length=10)  # buyer | staff | system | payment
-    reason = models.CharField(max_length=200, blank=True, default="")
-    at = models.DateTimeField()
+    actor_kind = models.CharField(_("by"), max_length=10)  # buyer | staff | system | payment
+    reason = models.CharField(_("reason"), max_length=200, blank=True, default="")
+    at = models.DateTimeField(_("time"))
 
     class Meta:
         verbose_name = _("order transition")

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test import TestCase, override_settings
-from tqdm import tqdm
+from django.urls import reverse
 
 from circlemart.accounts import selectors as account_selectors
 from circlemart.accounts import services as account_services
@@ -25,6 +25,7 @@ from circlemart.catalog import selectors as catalog_selectors
 from circlemart.core import clock
 from circlemart.core.errors import DomainError
 from circlemart.core.events import relay_pending
+from circlemart.core.progress import Progress
 from circlemart.inventory import selectors as inventory_selectors
 from circlemart.orders import aftersales, services
 from circlemart.orders.contracts import OrderStatus as S
@@ -32,6 +33,7 @@ from circlemart.orders.models import (
     AfterSalesRequest,
     AfterSalesTransition,
     Order,
+    OrderLine,
     OrderTransition,
 )
 from circlemart.payments import gateway
@@ -157,9 +159,12 @@ def demo_pay(*, number: str, buyer_id: int) -> bool | None:
 
 
 class _Seeder:
-    def __init__(self, *, rng: random.Random, staff_id: int) -> None:
+    def __init__(
+        self, *, rng: random.Random, staff_id: int, key_prefix: str = DEMO_KEY_PREFIX
+    ) -> None:
         self.rng = rng
         self.staff_id = staff_id
+        self.key_prefix = key_prefix
         self.now = clock.now()
         self.stock: dict[int, int] = {}
         self.can_pay = True
@@ -208,7 +213,9 @@ class _Seeder:
 
     # --- one order ---
 
-    def place(self, index: int, buyer_id: int, address_id: int) -> Order | None:
+    def place(
+        self, index: int, buyer_id: int, address_id: int, options: dict[str, Any] | None = None
+    ) -> Order | None:
         items = self.items()
         if not items:
             return None
@@ -220,7 +227,8 @@ class _Seeder:
                     items=items,
                     address_id=address_id,
                     shipping_method="express" if self.rng.random() < 0.2 else "standard",
-                    idempotency_key=f"{DEMO_KEY_PREFIX}{index}",
+                    idempotency_key=f"{self.key_prefix}{index}",
+                    options=options,
                 ),
             )
         except DomainError as error:  # sold out under us, limits per order: skip this one
@@ -247,8 +255,15 @@ class _Seeder:
             tracking_number=f"{prefix}{self.rng.randrange(10**11, 10**12)}",
         )
 
-    def make(self, index: int, plan: str, buyer_id: int, address_id: int) -> Order | None:
-        order = self.place(index, buyer_id, address_id)
+    def make(
+        self,
+        index: int,
+        plan: str,
+        buyer_id: int,
+        address_id: int,
+        options: dict[str, Any] | None = None,
+    ) -> Order | None:
+        order = self.place(index, buyer_id, address_id, options)
         if order is None or plan == "pending_payment":
             return order
         if plan == "cancelled":
@@ -400,10 +415,13 @@ def seed_orders(
         return 0
     made: list[tuple[int, str]] = []
     plans: Iterable[tuple[int, str]] = enumerate(_plans(rng, count))
-    if progress:
-        plans = tqdm(plans, total=count, desc="orders", unit="order")
     addresses: dict[int, int] = {}
     with payments_in_process():
+        # Warm up before the bar starts: the first payment link imports every URLconf (which
+        # has the test gateway's pages only in test mode, hence inside payments_in_process).
+        reverse("hello")
+        if progress:
+            plans = Progress(plans, total=count, desc="orders", unit="order")
         for index, plan in plans:
             buyer = buyers[rng.randrange(len(buyers))]
             if buyer.pk not in addresses:
@@ -416,3 +434,16 @@ def seed_orders(
     for order_id, plan in made:
         seeder.backdate(order_id, plan)
     return len(made)
+
+
+def demo_purchases(*, key_prefix: str = DEMO_KEY_PREFIX) -> list[tuple[int, int, int]]:
+    """(buyer id, product id, order line id) of the delivered and completed demo orders'
+    lines, oldest first: what demo reviews can be written about."""
+    return list(
+        OrderLine.objects.filter(
+            order__idempotency_key__startswith=key_prefix,
+            order__status__in=[S.DELIVERED, S.COMPLETED],
+        )
+        .order_by("pk")
+        .values_list("order__buyer_id", "product_id", "pk")
+    )

@@ -4,12 +4,12 @@ separate functions that the back office calls after its own permission check."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet, Sum
 
 from circlemart.core.crypto import mask_phone, mask_text
 from circlemart.core.pagination import paginate
@@ -18,6 +18,7 @@ from circlemart.orders.contracts import (
     AnalyticsOrderLine,
     OrderLineMoney,
     OrderMoney,
+    OrderRef,
     OrderStatus,
     PurchaseRef,
 )
@@ -209,6 +210,18 @@ def order_for_staff(number: str) -> OrderView | None:
 
 def order_status(number: str) -> str | None:
     return Order.objects.filter(number=number).values_list("status", flat=True).first()
+
+
+def order_ref(number: str) -> OrderRef | None:
+    row = Order.objects.filter(number=number).values("id", "buyer_id", "currency").first()
+    if row is None:
+        return None
+    return OrderRef(id=row["id"], number=number, buyer_id=row["buyer_id"], currency=row["currency"])
+
+
+def order_numbers(order_ids: Iterable[int]) -> dict[int, str]:
+    """Order id → number, in one query (links in the inbox)."""
+    return dict(Order.objects.filter(pk__in=list(order_ids)).values_list("pk", "number"))
 
 
 @dataclass(frozen=True)
@@ -438,3 +451,36 @@ def _order_money(order: Order) -> OrderMoney:
         attribution={str(key): str(value) for key, value in (order.attribution or {}).items()},
         lines=tuple(_line_money(line) for line in order.lines.all()),
     )
+
+
+# --- Merchant home dashboard (the back office's first page) ---------------------------------
+
+
+@dataclass(frozen=True)
+class SalesFigures:
+    """One period's takings: orders placed, orders paid and the money they paid (minor units)."""
+
+    placed: int
+    paid: int
+    gmv: int
+
+
+def sales_between(*, start: datetime, end: datetime) -> SalesFigures:
+    """Orders placed and paid in [start, end): two aggregate queries."""
+    placed = Order.objects.filter(placed_at__gte=start, placed_at__lt=end).count()
+    paid = Order.objects.filter(paid_at__gte=start, paid_at__lt=end).aggregate(
+        count=Count("id"), total=Sum("paid_amount")
+    )
+    return SalesFigures(placed=placed, paid=paid["count"] or 0, gmv=paid["total"] or 0)
+
+
+def orders_to_ship_count() -> int:
+    """Paid orders the merchant may ship now (not held back by an unfilled group buy)."""
+    return Order.objects.filter(status=OrderStatus.PAID, fulfilment_hold="").count()
+
+
+def aftersales_waiting_count() -> int:
+    """After-sales requests waiting for the merchant: new ones and returns that came back."""
+    return AfterSalesRequest.objects.filter(
+        status__in=[AfterSalesRequest.Status.REQUESTED, AfterSalesRequest.Status.RETURN_SHIPPED]
+    ).count()

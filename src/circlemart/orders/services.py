@@ -326,7 +326,12 @@ def _cancel(order: Order, *, actor: Actor, reason: str) -> Order:
     inventory.reservation_release(reference=order.number)
     payments.payment_cancel_for_order(order_number=order.number)
     publish(
-        events.OrderCancelled(order_number=order.number, buyer_id=order.buyer_id, reason=reason)
+        events.OrderCancelled(
+            order_number=order.number,
+            buyer_id=order.buyer_id,
+            reason=reason,
+            cancelled_by=actor.kind,
+        )
     )
     return order
 
@@ -387,7 +392,11 @@ def order_ship(*, staff_id: int, number: str, carrier: str, tracking_number: str
 
 def _deliver(order: Order, *, actor: Actor, reason: str = "") -> Order:
     move(order, S.DELIVERED, actor=actor, reason=reason)
-    publish(events.OrderDelivered(order_number=order.number, buyer_id=order.buyer_id))
+    publish(
+        events.OrderDelivered(
+            order_number=order.number, buyer_id=order.buyer_id, delivered_by=actor.kind
+        )
+    )
     return order
 
 

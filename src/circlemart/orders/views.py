@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import uuid
 from typing import Any
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
@@ -26,6 +28,7 @@ from circlemart.orders.contracts import OrderStatus
 from circlemart.orders.machine import label as status_label
 from circlemart.orders.models import AfterSalesRequest
 from circlemart.payments import selectors as payment_selectors
+from circlemart.payments.contracts import PaymentStatus
 from circlemart.pricing import selectors as pricing_selectors
 from circlemart.pricing.contracts import QuoteItem
 from circlemart.promotions.coupons import selectors as promotion_selectors
@@ -127,6 +130,7 @@ def checkout(request: HttpRequest) -> HttpResponse:
         "shipping_method": shipping_method,
         "shipping_methods": pricing_selectors.shipping_methods(),
         "buy_now": items[0] if origin == "buy_now" else None,
+        "addresses_url": _addresses_url(items[0] if origin == "buy_now" else None),
         "note": data.note,
         "checkout_token": source.get("checkout_token") or uuid.uuid4().hex,
         "coupon_choices": coupon_choices,
@@ -134,6 +138,15 @@ def checkout(request: HttpRequest) -> HttpResponse:
         "pay_methods": payment_selectors.payment_methods(settings.DEFAULT_CURRENCY),
     }
     return render(request, "orders/checkout.html", context, status=409 if error and quote else 200)
+
+
+def _addresses_url(buy_now: QuoteItem | None) -> str:
+    """The address book, asked to send the buyer back to this checkout with the address they
+    pick or add (buy-now items ride along in the way back)."""
+    back = reverse("orders:checkout")
+    if buy_now is not None:
+        back += "?" + urlencode({"sku_id": buy_now.sku_id, "quantity": buy_now.quantity})
+    return f"{reverse('accounts:addresses')}?{urlencode({'next': back})}"
 
 
 def _start_payment(request: HttpRequest, *, buyer_id: int, number: str) -> HttpResponse:
@@ -149,6 +162,10 @@ def _start_payment(request: HttpRequest, *, buyer_id: int, number: str) -> HttpR
     except DomainError as refusal:
         messages.error(request, str(refusal.message))
         return redirect("orders:detail", number=number)
+    # Back from the provider, the order page waits for its word before offering to pay again.
+    paying = dict(request.session.get(PAYING_SESSION_KEY, {}))
+    paying[number] = True
+    request.session[PAYING_SESSION_KEY] = dict(list(paying.items())[-MAX_ORDERS_PAYING:])
     return redirect(payment_selectors.buyer_pay_path(payment))
 
 
@@ -179,14 +196,54 @@ def _own_order(request: HttpRequest, number: str) -> Any:
     return view
 
 
+PAYING_SESSION_KEY = "orders.paying"  # numbers of orders this buyer went off to pay
+MAX_ORDERS_PAYING = 5
+# The order page polls every 2 s. A buyer back from the provider with the payment not yet
+# confirmed sees "processing" for this many polls (half a minute); then the pay button returns,
+# for a buyer who came back without paying.
+PAYMENT_POLLS_WHILE_UNCONFIRMED = 15
+
+
+def _payment_processing(request: HttpRequest, order: Any, *, polls: int) -> bool:
+    """True while the payment's confirmation is on its way: the money was captured and the
+    order has not heard yet (the outbox relays it), or the buyer is back from the provider's
+    page and its word has not arrived. Never offer to pay again meanwhile."""
+    if order.status != OrderStatus.PENDING_PAYMENT:
+        return False
+    payment = payment_selectors.live_payment_for_order(order.number)
+    if payment is None:
+        return False
+    if payment.status == PaymentStatus.CAPTURED:
+        return True
+    went_to_pay = order.number in request.session.get(PAYING_SESSION_KEY, {})
+    return (
+        went_to_pay
+        and payment.status == PaymentStatus.CREATED
+        and polls < PAYMENT_POLLS_WHILE_UNCONFIRMED
+    )
+
+
+def _forget_paying(request: HttpRequest, number: str) -> None:
+    paying = dict(request.session.get(PAYING_SESSION_KEY, {}))
+    if paying.pop(number, None) is not None:
+        request.session[PAYING_SESSION_KEY] = paying
+
+
 @login_required
 def order_detail(request: HttpRequest, number: str) -> HttpResponse:
     order = _own_order(request, number)
+    polls = _int(request.GET.get("polls")) or 0
+    processing = _payment_processing(request, order, polls=polls)
+    if not processing:
+        _forget_paying(request, number)  # paid, failed or given up on: a reload offers to pay
+    poll_query = {"part": "status", "polls": str(polls + 1)} if processing else {"part": "status"}
     context = {
         "order": order,
         "pay_methods": payment_selectors.payment_methods(order.currency),
         "status_label": status_label(order.status),
         "labels": {t.to_status: status_label(t.to_status) for t in order.transitions},
+        "payment_processing": processing,
+        "poll_url": f"?{urlencode(poll_query)}",
     }
     if getattr(request, "htmx", False) and request.GET.get("part") == "status":
         return render(request, "orders/partials/status.html", context)

@@ -12,6 +12,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin, TabularInline
 
+from circlemart.core.admin_widgets import currency_of, money_display
 from circlemart.core.money import Money, babel_locale
 from circlemart.payments.models import (
     GatewayCharge,
@@ -42,8 +43,9 @@ class RefundInline(TabularInline):
     model = Refund
     extra = 0
     can_delete = False
-    fields = ("reference", "amount", "currency", "status", "provider_refund_id", "created_at")
+    fields = ("reference", "amount_shown", "status", "provider_refund_id", "created_at")
     readonly_fields = fields
+    amount_shown = money_display("amount", _("amount"), currency=currency_of())
     show_change_link = True
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
@@ -152,7 +154,8 @@ class GatewayChargeAdmin(ReadOnlyAdmin):
 
 @admin.register(GatewayRefund)
 class GatewayRefundAdmin(ReadOnlyAdmin):
-    list_display = ("refund_id", "charge", "amount", "status", "created_at")
+    list_display = ("refund_id", "charge", "amount_shown", "status", "created_at")
+    amount_shown = money_display("amount", _("amount"))
     list_filter = ("status",)
     search_fields = ("refund_id", "merchant_reference")
 

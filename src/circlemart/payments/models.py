@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from circlemart.payments.contracts import PaymentStatus, RefundStatus
 
@@ -16,10 +17,10 @@ class Payment(models.Model):
     """One attempt to take the money for one order at one provider."""
 
     class Status(models.TextChoices):
-        CREATED = PaymentStatus.CREATED.value, _("created")
-        CAPTURED = PaymentStatus.CAPTURED.value, _("captured")
-        FAILED = PaymentStatus.FAILED.value, _("failed")
-        CANCELLED = PaymentStatus.CANCELLED.value, _("cancelled")
+        CREATED = PaymentStatus.CREATED.value, pgettext_lazy("payment status", "created")
+        CAPTURED = PaymentStatus.CAPTURED.value, pgettext_lazy("payment status", "captured")
+        FAILED = PaymentStatus.FAILED.value, pgettext_lazy("payment status", "failed")
+        CANCELLED = PaymentStatus.CANCELLED.value, pgettext_lazy("payment status", "cancelled")
 
     order_number = models.CharField(_("order number"), max_length=40, db_index=True)
     # A plain id, not a foreign key: payment records outlive the buyer's account.
@@ -81,9 +82,9 @@ class Payment(models.Model):
 
 class Refund(models.Model):
     class Status(models.TextChoices):
-        PENDING = RefundStatus.PENDING.value, _("pending")
-        SUCCEEDED = RefundStatus.SUCCEEDED.value, _("succeeded")
-        FAILED = RefundStatus.FAILED.value, _("failed")
+        PENDING = RefundStatus.PENDING.value, pgettext_lazy("refund status", "pending")
+        SUCCEEDED = RefundStatus.SUCCEEDED.value, pgettext_lazy("refund status", "succeeded")
+        FAILED = RefundStatus.FAILED.value, pgettext_lazy("refund status", "failed")
 
     payment = models.ForeignKey(
         Payment, on_delete=models.PROTECT, related_name="refunds", verbose_name=_("payment")
@@ -150,10 +151,10 @@ class WebhookReceipt(models.Model):
 
 class GatewayCharge(models.Model):
     class Status(models.TextChoices):
-        PENDING = "pending", _("pending")
-        SUCCEEDED = "succeeded", _("succeeded")
-        FAILED = "failed", _("failed")
-        CANCELLED = "cancelled", _("cancelled")
+        PENDING = "pending", pgettext_lazy("gateway charge status", "pending")
+        SUCCEEDED = "succeeded", pgettext_lazy("gateway charge status", "succeeded")
+        FAILED = "failed", pgettext_lazy("gateway charge status", "failed")
+        CANCELLED = "cancelled", pgettext_lazy("gateway charge status", "cancelled")
 
     charge_id = models.CharField(_("charge id"), max_length=40, unique=True)
     token = models.CharField(_("pay page token"), max_length=64, unique=True)
@@ -194,9 +195,9 @@ class GatewayCharge(models.Model):
 
 class GatewayRefund(models.Model):
     class Status(models.TextChoices):
-        PENDING = "pending", _("pending")
-        SUCCEEDED = "succeeded", _("succeeded")
-        FAILED = "failed", _("failed")
+        PENDING = "pending", pgettext_lazy("gateway refund status", "pending")
+        SUCCEEDED = "succeeded", pgettext_lazy("gateway refund status", "succeeded")
+        FAILED = "failed", pgettext_lazy("gateway refund status", "failed")
 
     refund_id = models.CharField(_("refund id"), max_length=40, unique=True)
     charge = models.ForeignKey(
@@ -228,9 +229,9 @@ class GatewayWebhook(models.Model):
     """One delivery of one event. A duplicated event is two rows with the same event id."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", _("pending")
-        DELIVERED = "delivered", _("delivered")
-        GAVE_UP = "gave_up", _("gave up")
+        PENDING = "pending", pgettext_lazy("gateway webhook status", "pending")
+        DELIVERED = "delivered", pgettext_lazy("gateway webhook status", "delivered")
+        GAVE_UP = "gave_up", pgettext_lazy("gateway webhook status", "gave up")
 
     event_id = models.CharField(_("event id"), max_length=40, db_index=True)
     event_type = models.CharField(_("event type"), max_length=60)
@@ -258,8 +259,8 @@ class GatewayPayout(models.Model):
     """A transfer the test gateway made to a payee (a distributor's withdrawal), once per key."""
 
     class Status(models.TextChoices):
-        SUCCEEDED = "succeeded", _("succeeded")
-        FAILED = "failed", _("failed")
+        SUCCEEDED = "succeeded", pgettext_lazy("gateway payout status", "succeeded")
+        FAILED = "failed", pgettext_lazy("gateway payout status", "failed")
 
     payout_id = models.CharField(_("payout id"), max_length=40, unique=True)
     idempotency_key = models.CharField(_("idempotency key"), max_length=128, unique=True)

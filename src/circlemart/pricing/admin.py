@@ -13,6 +13,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin
 
+from circlemart.core.admin_widgets import MoneyAdminMixin
 from circlemart.core.money import Money, babel_locale
 from circlemart.pricing.models import ShippingRule
 
@@ -31,7 +32,6 @@ class ShippingRuleForm(forms.ModelForm):  # type: ignore[type-arg]
         fields = ("region", "method", "fee", "free_over", "is_active")
         help_texts = {
             "region": _("A province as written on addresses; empty for every other region."),
-            "fee": _("In minor units: 800 is ¥8.00."),
         }
 
     def clean_region(self) -> str:
@@ -54,7 +54,8 @@ class ShippingRuleForm(forms.ModelForm):  # type: ignore[type-arg]
 
 
 @admin.register(ShippingRule)
-class ShippingRuleAdmin(ModelAdmin):
+class ShippingRuleAdmin(MoneyAdminMixin, ModelAdmin):
+    money_fields = ("fee", "free_over")
     form = ShippingRuleForm
     list_display = ("region_shown", "method", "fee_shown", "free_over_shown", "is_active")
     list_filter = ("method", "is_active")

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import logging
 import random
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db import transaction
+from django.utils import timezone
 
 from circlemart.accounts import selectors as account_selectors
 from circlemart.catalog import selectors as catalog_selectors
@@ -36,10 +37,14 @@ COUPONS = (
     ("包邮券", "Free shipping", CouponKind.FREE_SHIPPING, 0, None, None, 0),
 )
 PUBLIC_CODE = "CIRCLE2026"
+# (starts this many hours from the current hour, lasts): one live now, one later today. Each
+# session is named after its start in the shop's time zone ("10:00 场"), as shops name them.
 FLASH_SESSIONS = (
-    ("午间秒杀", timedelta(hours=-1), timedelta(hours=6)),
-    ("晚八点秒杀", timedelta(hours=8), timedelta(hours=2)),
+    (-1, timedelta(hours=6)),
+    (8, timedelta(hours=2)),
 )
+# A coupon whose campaign ends in two days: the demo shopper holds one about to expire.
+EXPIRING_COUPON = ("周末限时 满 99 减 15", "Weekend only: ¥15 off ¥99", 1500, 9900)
 GROUP_DEALS = 4
 BARGAIN_DEALS = 3
 
@@ -87,6 +92,18 @@ def seed_coupons() -> int:
         coupon.full_clean(exclude=["categories", "products"])
         coupon.save()
         made += 1
+    name, name_en, amount, min_spend = EXPIRING_COUPON
+    if not CouponTemplate.objects.filter(name=name).exists():
+        CouponTemplate.objects.create(
+            name=name,
+            name_en=name_en,
+            kind=CouponKind.THRESHOLD,
+            amount=amount,
+            min_spend=min_spend,
+            valid_until=now + timedelta(days=2),
+            total_quantity=2000,
+        )
+        made += 1
     if not CouponCode.objects.filter(code=PUBLIC_CODE).exists():
         template = CouponTemplate.objects.create(
             name="口令券 立减 5 元",
@@ -111,15 +128,21 @@ def seed_coupons() -> int:
     return made
 
 
+def session_name(starts_at: datetime) -> str:
+    """A flash session's name from its start in the shop's time zone: "10:00 场"."""
+    return f"{timezone.localtime(starts_at):%H:%M} 场"
+
+
 def seed_flash(rng: random.Random) -> int:
     if FlashSession.objects.filter(ends_at__gt=clock.now()).exists():
         return 0
-    now = clock.now()
+    hour = timezone.localtime(clock.now()).replace(minute=0, second=0, microsecond=0)
     made = 0
     taken: set[int] = set()
-    for name, starts_in, lasts in FLASH_SESSIONS:
+    for starts_in, lasts in FLASH_SESSIONS:
+        starts_at = hour + timedelta(hours=starts_in)
         session = FlashSession.objects.create(
-            name=name, starts_at=now + starts_in, ends_at=now + starts_in + lasts
+            name=session_name(starts_at), starts_at=starts_at, ends_at=starts_at + lasts
         )
         for sku_id, price in _skus(rng, 4, skip=taken):
             taken.add(sku_id)

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin
 
 from circlemart.core import cache
+from circlemart.core.admin_widgets import money_display
 from circlemart.search import segment, selectors, services
 from circlemart.search.contracts import SEARCH_INDEX_GENERATION
 from circlemart.search.models import ProductDocument, ReindexState, SearchQuery, Suggestion, Term
@@ -40,7 +41,7 @@ class ProductDocumentAdmin(ReadOnlyAdmin):
         "title",
         "category_path",
         "brand_id",
-        "price_min",
+        "price_min_shown",
         "in_stock",
         "sales_count",
         "indexed_at",
@@ -48,6 +49,7 @@ class ProductDocumentAdmin(ReadOnlyAdmin):
     list_filter = ("in_stock",)
     search_fields = ("=product_id", "title")
     ordering = ("-indexed_at",)
+    price_min_shown = money_display("price_min", _("lowest price"))
     actions = ("reindex_selected",)
 
     @admin.action(

@@ -54,6 +54,9 @@ class NoteCard:
     circle_id: int | None
     is_pinned: bool
     liked_by_me: bool = False
+    # The cover's pixel size, so tiles keep the cover's aspect before it loads (0: unknown).
+    cover_width: int = 0
+    cover_height: int = 0
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("feed/", views.following_feed, name="feed"),
     path("discover/", views.discover_feed, name="discover"),
     path("notes/new/", views.note_compose, name="compose"),
+    path("notes/new/products", views.product_picker, name="product-picker"),
     path("notes/<int:note_id>/", views.note_detail, name="note"),
     path("notes/<int:note_id>/like", views.note_like_toggle, name="note-like"),
     path("notes/<int:note_id>/favourite", views.note_favourite_toggle, name="note-favourite"),

@@ -8,19 +8,24 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from circlemart.accounts import selectors as account_selectors
+from circlemart.catalog import selectors as catalog_selectors
+from circlemart.catalog.contracts import ProductCard
 from circlemart.core import clock
 from circlemart.core.errors import DomainError, ValidationFailed
 from circlemart.core.web import form_error, signed_in_id, viewer_id
+from circlemart.search import selectors as search_selectors
+from circlemart.search.contracts import SearchFilters
 from circlemart.social import poster, selectors, services
 from circlemart.social.contracts import VISIBILITIES, FeedPage, NoteInput
 from circlemart.social.selectors.shares import SESSION_KEY
+from circlemart.social.services.notes import MAX_PRODUCTS
 
 PAGE = 12
 
@@ -44,17 +49,15 @@ class NoteForm(forms.Form):
         initial="public",
     )
     circle_id = forms.IntegerField(label=gettext_lazy("Circle"), required=False)
-    product_ids = forms.CharField(
-        label=gettext_lazy("Tagged products"),
-        required=False,
-        help_text=gettext_lazy("Product numbers, separated by commas."),
-        widget=forms.TextInput(attrs={"data-testid": "note-products", "inputmode": "numeric"}),
-    )
+    # Filled by the product picker: one hidden `product_ids` input per chosen product (a
+    # comma-separated string is accepted too, e.g. from old links).
+    product_ids = forms.CharField(label=gettext_lazy("Tagged products"), required=False)
     video_url = forms.CharField(label=gettext_lazy("Video URL"), required=False, max_length=600)
     location = forms.CharField(label=gettext_lazy("Location"), required=False, max_length=200)
 
     def product_id_list(self) -> list[int]:
-        raw = self.cleaned_data.get("product_ids") or ""
+        data = self.data
+        raw = ",".join(data.getlist("product_ids")) if isinstance(data, QueryDict) else ""
         parts = [part.strip() for part in raw.replace("，", ",").split(",") if part.strip()]
         if not all(part.isdigit() for part in parts):
             raise ValidationFailed(
@@ -110,7 +113,22 @@ def discover_feed(request: HttpRequest) -> HttpResponse:
     except ValidationFailed as error:
         raise _bad_cursor(error) from error
     context = {"tab": "discover", "trending": selectors.trending_topics(limit=8)}
+    if not request.GET.get("cursor"):
+        context["creators"] = _creators(viewer_id(request))
     return _feed_response(request, page, "social/feed.html", context)
+
+
+def _creators(viewer: int | None, limit: int = 8) -> list[dict[str, Any]]:
+    """Most-followed creators with the viewer's follow state, for the "creators" strip."""
+    leaders = [user_id for user_id, _ in selectors.most_followed(limit=limit + 1)]
+    leaders = [user_id for user_id in leaders if user_id != viewer][:limit]
+    cards = account_selectors.user_cards(leaders)
+    relations = selectors.relationships(viewer_id=viewer, other_ids=leaders)
+    return [
+        {"person": cards[user_id], "relation": relations[user_id]}
+        for user_id in leaders
+        if user_id in cards and not relations[user_id].is_blocked_by
+    ]
 
 
 # --- Notes -----------------------------------------------------------------------------------
@@ -161,8 +179,62 @@ def note_compose(request: HttpRequest) -> HttpResponse:
                 return redirect("social:note", note_id=note.pk)
         else:
             status = 400
-    context = {"form": form, "circles": _circle_choices(user_id), "visibilities": VISIBILITIES}
+    context = {
+        "form": form,
+        "circles": _circle_choices(user_id),
+        "visibilities": VISIBILITIES,
+        "picked": _picked_products(request, form),
+        "max_products": MAX_PRODUCTS,
+    }
     return render(request, "social/compose.html", context, status=status)
+
+
+def _picked_products(request: HttpRequest, form: NoteForm) -> list[ProductCard]:
+    """The chips to show: what was posted (a form sent back with errors) or `?product=`."""
+    data = form.data
+    if form.is_bound and isinstance(data, QueryDict):
+        raw = data.getlist("product_ids")
+    else:
+        raw = [request.GET.get("product", "")]
+    ids = [
+        int(part)
+        for value in raw
+        for part in value.replace("，", ",").split(",")
+        if part.strip().isdigit()
+    ]
+    return catalog_selectors.product_cards(list(dict.fromkeys(ids))[:MAX_PRODUCTS])
+
+
+PICKER_LIMIT = 8
+PICKER_QUERY_MAX = 60
+
+
+@login_required
+def product_picker(request: HttpRequest) -> HttpResponse:
+    """The composer's product search: matching on-sale products as options to tag (htmx)."""
+    query = request.GET.get("q", "").strip()
+    if len(query) > PICKER_QUERY_MAX:
+        return HttpResponse(
+            _("Search with at most %(count)d characters.") % {"count": PICKER_QUERY_MAX},
+            status=400,
+        )
+    skip = {int(part) for part in request.GET.getlist("product_ids") if part.isdigit()}
+    cards: list[ProductCard] = []
+    if query:
+        try:
+            found = search_selectors.product_search(
+                query=query,
+                filters=SearchFilters(),
+                limit=PICKER_LIMIT + len(skip),
+                with_facets=False,
+            )
+        except DomainError as error:
+            return HttpResponse(str(error.message), status=error.status)
+        ids = [product_id for product_id in found.product_ids if product_id not in skip]
+        cards = catalog_selectors.product_cards(ids[:PICKER_LIMIT])
+    return render(
+        request, "social/partials/product_picker_results.html", {"cards": cards, "query": query}
+    )
 
 
 def _record_share_visit(request: HttpRequest, note_id: int) -> None:
@@ -191,7 +263,12 @@ def note_detail(request: HttpRequest, note_id: int) -> HttpResponse:
     can_comment = (
         viewer is not None and detail.status == "published" and detail.moderation_state == "visible"
     )
-    context = {"note": detail, "comments": comments, "can_comment": can_comment}
+    context = {
+        "note": detail,
+        "comments": comments,
+        "can_comment": can_comment,
+        "relation": selectors.relationship(viewer_id=viewer, other_id=detail.author.id),
+    }
     return render(request, "social/note.html", context)
 
 
@@ -361,6 +438,12 @@ def profile_follow(request: HttpRequest, user_id: int) -> HttpResponse:
             services.follow_create(follower_id=me, followee_id=user_id)
     except DomainError as error:
         messages.error(request, str(error.message))
+    if request.POST.get("view") == "button" and getattr(request, "htmx", False):
+        context = {
+            "person": account_selectors.user_cards([user_id])[user_id],
+            "relation": selectors.relationship(viewer_id=me, other_id=user_id),
+        }
+        return render(request, "social/partials/follow_button.html", context)
     return _relation_response(request, user_id)
 
 
@@ -408,9 +491,10 @@ class CircleForm(forms.Form):
 def circles(request: HttpRequest) -> HttpResponse:
     viewer = viewer_id(request)
     context = {
-        "popular": selectors.circles_popular(viewer_id=viewer, limit=30),
-        "suggested": selectors.circles_you_might_like(viewer_id=viewer) if viewer else [],
         "mine": selectors.circles_of(user_id=viewer, viewer_id=viewer) if viewer else [],
+        "suggested": selectors.circles_you_might_like(viewer_id=viewer) if viewer else [],
+        "popular": selectors.circles_popular(viewer_id=viewer, limit=6),
+        "newest": selectors.circles_newest(viewer_id=viewer, limit=6),
     }
     return render(request, "social/circles.html", context)
 

@@ -10,5 +10,6 @@ urlpatterns = [
     path("c/<slug:slug>/", views.category_page, name="category"),
     path("search/", views.search_page, name="search"),
     path("search/suggest", views.search_suggestions, name="suggest"),
+    path("deals/group/", views.group_deals, name="group-deals"),
     path("healthz", views.healthz, name="healthz"),
 ]

@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from django.contrib import messages
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.templatetags.static import static
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
@@ -24,6 +26,7 @@ from circlemart.core.cache import cached
 from circlemart.core.errors import NotFound, ValidationFailed
 from circlemart.core.http_cache import is_anonymous
 from circlemart.core.web import viewer_id
+from circlemart.promotions.group import selectors as group_selectors
 from circlemart.search import selectors as search_selectors
 from circlemart.search.contracts import SEARCH_INDEX_GENERATION
 from circlemart.search.listing import ListingRequest, parse_listing, run_listing
@@ -49,6 +52,29 @@ def _page_cache(
     return cached(f"page:{key}:{get_language()}", depends_on, render_body, timeout=600)
 
 
+# Root categories by slug → an icon shipped with the project (the catalogue's emoji need a font
+# the visitor's machine may lack). Categories not listed get the generic shopping bag.
+CATEGORY_ICONS = {
+    "electronics": "electronics",
+    "beauty": "beauty",
+    "fashion": "fashion",
+    "food": "food",
+    "home": "home",
+    "baby": "baby",
+    "sports": "sports",
+    "pets": "pets",
+}
+
+
+COMMUNITY_NOTES = 6
+
+
+def category_icon(slug: str) -> str:
+    """The static URL of a category's icon."""
+    name = CATEGORY_ICONS.get(slug, "generic")
+    return static(f"storefront/icons/category-{name}.svg")
+
+
 def home(request: HttpRequest) -> HttpResponse:
     def body() -> str:
         leaders = social_selectors.most_followed(limit=8)
@@ -59,10 +85,17 @@ def home(request: HttpRequest) -> HttpResponse:
             if user_id in cards
         ]
         context = {
-            "categories": catalog_selectors.category_tree(),
-            "hot_products": catalog_selectors.hot_products(limit=12),
+            "categories": [
+                {"node": root, "icon": category_icon(root.slug)}
+                for root in catalog_selectors.category_tree()
+            ],
+            "hot_products": catalog_selectors.hot_products(limit=10),  # two full rows on a desktop
             "new_products": catalog_selectors.new_products(limit=6),
             "creators": creators,
+            # "From the community": the discover feed's first notes (public ones only).
+            "community_notes": social_selectors.discover_feed(
+                viewer_id=viewer_id(request), cursor=None, limit=COMMUNITY_NOTES
+            ).items,
             "member_count": account_selectors.user_count(),
             "follow_count": social_selectors.edge_count(),
         }
@@ -86,6 +119,11 @@ def _sku_payload(detail: ProductDetail) -> list[dict[str, Any]]:
         }
         for sku in detail.skus
     ]
+
+
+def group_deals(request: HttpRequest) -> HttpResponse:
+    """拼团: the group-buy deals open now, the home page's activity grid leads here."""
+    return render(request, "storefront/group_deals.html", {"deals": group_selectors.live_deals()})
 
 
 def product_page(request: HttpRequest, product_id: int) -> HttpResponse:
@@ -177,7 +215,32 @@ def _listing_error(request: HttpRequest, error: ValidationFailed) -> HttpRespons
     return render(request, "storefront/listing.html", context, status=400)
 
 
+# What a search box accepts (its maxlength): a long paste becomes a short address, never a
+# "414 URI Too Long" from the web server in front of Django.
+SEARCH_INPUT_MAX_CHARS = 100
+
+
+def _shortened_search(request: HttpRequest) -> HttpResponse | None:
+    """An over-long query (a hand-made link, an old form) is cut to the box's limit: the
+    shopper lands on the shortened search with a message saying so."""
+    query = request.GET.get("q") or ""
+    if len(query) <= SEARCH_INPUT_MAX_CHARS:
+        return None
+    params = request.GET.copy()
+    params["q"] = query[:SEARCH_INPUT_MAX_CHARS]
+    params.pop("cursor", None)
+    messages.info(
+        request,
+        _("Searches are limited to %(count)d characters: showing results for the first %(count)d.")
+        % {"count": SEARCH_INPUT_MAX_CHARS},
+    )
+    return redirect(f"{request.path}?{params.urlencode()}")
+
+
 def _listing_page(request: HttpRequest, *, category_slug: str | None = None) -> HttpResponse:
+    shortened = _shortened_search(request)
+    if shortened is not None:
+        return shortened
     try:
         listing = parse_listing(request.GET, category_slug=category_slug)
     except NotFound as error:

@@ -65,7 +65,7 @@ def test_the_page_shows_level_progress_benefits_badges_and_history(
     assert benefits is not None
     assert "Member prices" in benefits[1]
     assert "Free shipping" in benefits[1]
-    assert "Points ×125%" in benefits[1]
+    assert "Points ×1.25" in benefits[1]
     assert "Birthday coupon" in benefits[1]
     assert "Order kept" in html
     assert "+1250" in html

@@ -29,7 +29,7 @@ def form(sku_id: int, **fields: Any) -> dict[str, Any]:
     values: dict[str, Any] = {
         "name": "砍到 9.9",
         "sku": str(sku_id),
-        "floor_price": "990",
+        "floor_price": "9.90",
         "helpers_needed": "10",
         "duration_hours": "24",
         "max_starts_per_user": "1",
@@ -70,15 +70,15 @@ def test_a_valid_deal_is_saved(staff: Client) -> None:
             "The end must be after the start.",
         ),
         (
-            {"floor_price": "9900"},
+            {"floor_price": "99"},
             "floor_price",
-            "The floor price must be below the SKU's price (9900).",
+            "The floor price must be below the SKU's price (CN¥99.00).",
         ),
         (
-            {"floor_price": "9895"},
+            {"floor_price": "98.95"},
             "floor_price",
-            "The floor price must be at least 10 below the SKU's price (9900): every helper "
-            "cuts at least one minor unit.",
+            "The floor price must be at least CN¥0.10 below the SKU's price (CN¥99.00): each "
+            "of the 10 helpers cuts at least ¥0.01.",
         ),
         ({"floor_price": "0"}, "floor_price", "The floor price must be positive."),
         ({"helpers_needed": "0"}, "helpers_needed", "From 1 to 100 helpers."),

@@ -29,7 +29,7 @@ def form(**fields: Any) -> dict[str, Any]:
     values: dict[str, Any] = {
         "name": "新人券",
         "kind": "fixed",
-        "amount": "1000",
+        "amount": "10",
         "min_spend": "0",
         "currency": "CNY",
         "scope": "all",
@@ -70,7 +70,7 @@ def test_a_valid_campaign_is_saved(staff: Client) -> None:
         ({"kind": "percent", "amount": "0"}, "percent", "Percent off must be between 1 and 99."),
         ({"amount": "0"}, "amount", "The amount off must be more than zero."),
         (
-            {"kind": "threshold", "amount": "3000", "min_spend": "2000"},
+            {"kind": "threshold", "amount": "30", "min_spend": "20"},
             "min_spend",
             "The minimum spend must be at least the amount off.",
         ),
@@ -118,9 +118,9 @@ def test_threshold_discounts_validate_their_reward(staff: Client) -> None:
         {
             "name": "满减",
             "currency": "CNY",
-            "min_spend": "20000",
+            "min_spend": "200",
             "min_quantity": "0",
-            "amount_off": "3000",
+            "amount_off": "30",
             "percent_off": "10",
             "scope": "all",
             "priority": "100",

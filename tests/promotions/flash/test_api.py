@@ -274,7 +274,7 @@ def test_back_office_validates_and_shows_counters(admin_client: Client) -> None:
         "items-MIN_NUM_FORMS": "0",
         "items-MAX_NUM_FORMS": "1000",
         "items-0-sku": str(sku),
-        "items-0-flash_price": "9900",
+        "items-0-flash_price": "99",
         "items-0-flash_stock": "11",
         "items-0-per_user_limit": "1",
     }
@@ -285,9 +285,9 @@ def test_back_office_validates_and_shows_counters(admin_client: Client) -> None:
     assert answer.status_code == 200
     assert "The end must be after the start." in html
     assert "Only 10 in stock: the flash stock cannot be more." in html
-    assert "The flash price must be below the SKU&#x27;s price (9900)." in html
+    assert "The flash price must be below the SKU&#x27;s price (CN¥99.00)." in html
     assert FlashSession.objects.count() == 0
-    form |= {"ends_at_1": "23:00:00", "items-0-flash_price": "4900", "items-0-flash_stock": "10"}
+    form |= {"ends_at_1": "23:00:00", "items-0-flash_price": "49", "items-0-flash_stock": "10"}
     answer = admin_client.post("/admin/promotions/flashsession/add/", form)
     assert answer.status_code == 302
     item = FlashItem.objects.get()

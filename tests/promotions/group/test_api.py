@@ -207,8 +207,8 @@ def test_back_office_validates_deals_and_shows_counters(
         {
             "name": "bad",
             "sku": deal.sku_id,
-            "group_price": 12000,
-            "leader_price": 1000,
+            "group_price": "120",
+            "leader_price": "10",
             "group_size": 1,
             "time_limit_minutes": 60,
             "max_quantity": 1,
@@ -229,8 +229,8 @@ def test_back_office_validates_deals_and_shows_counters(
         {
             "name": "bad",
             "sku": deal.sku_id,
-            "group_price": 5000,
-            "leader_price": 6000,
+            "group_price": "50",
+            "leader_price": "60",
             "group_size": 3,
             "time_limit_minutes": 60,
             "max_quantity": 1,

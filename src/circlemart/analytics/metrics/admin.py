@@ -20,6 +20,7 @@ from unfold.admin import ModelAdmin
 from circlemart.analytics.metrics import services
 from circlemart.analytics.metrics.spend_import import COLUMNS, channel_spend_import
 from circlemart.analytics.models import ChannelSpend
+from circlemart.core.admin_widgets import MoneyAdminMixin, money_display
 from circlemart.core.errors import ValidationFailed
 
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
@@ -59,9 +60,11 @@ class ChannelSpendForm(forms.ModelForm):  # type: ignore[type-arg]
         return data
 
 
-class ChannelSpendAdmin(ModelAdmin):
+class ChannelSpendAdmin(MoneyAdminMixin, ModelAdmin):
+    money_fields = ("amount",)
+    amount_shown = money_display("amount", _("amount"), currency=lambda spend: spend.currency)
     form = ChannelSpendForm
-    list_display = ("day", "channel", "campaign", "amount", "currency", "recorded_by")
+    list_display = ("day", "channel", "campaign", "amount_shown", "currency", "recorded_by")
     list_filter = ("channel", "day")
     search_fields = ("campaign", "note")
     date_hierarchy = "day"

@@ -14,6 +14,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin
 
+from circlemart.core.admin_widgets import money_display
 from circlemart.core.errors import DomainError
 from circlemart.growth.distribution import services
 from circlemart.growth.distribution.contracts import DistributorStatus
@@ -189,21 +190,35 @@ class CommissionAdmin(ReadOnlyAdmin):
         "order_number",
         "distributor",
         "tier",
-        "base_amount",
+        "base_amount_shown",
         "rate_bp",
-        "amount",
-        "reversed_amount",
+        "amount_shown",
+        "reversed_amount_shown",
         "status",
         "created_at",
         "settled_at",
     )
     list_filter = ("status", "tier")
     search_fields = ("order_number", "distributor__code")
+    base_amount_shown = money_display("base_amount", _("paid for the line"))
+    amount_shown = money_display("amount", _("commission"))
+    reversed_amount_shown = money_display("reversed_amount", _("reversed"))
 
 
 @admin.register(CommissionAccount)
 class CommissionAccountAdmin(ReadOnlyAdmin):
-    list_display = ("distributor", "frozen", "settled", "withdrawing", "withdrawn", "updated_at")
+    list_display = (
+        "distributor",
+        "frozen_shown",
+        "settled_shown",
+        "withdrawing_shown",
+        "withdrawn_shown",
+        "updated_at",
+    )
+    frozen_shown = money_display("frozen", _("frozen"))
+    settled_shown = money_display("settled", _("withdrawable"))
+    withdrawing_shown = money_display("withdrawing", _("withdrawing"))
+    withdrawn_shown = money_display("withdrawn", _("withdrawn"))
 
 
 @admin.register(CommissionEntry)
@@ -242,7 +257,7 @@ class WithdrawalAdmin(ReadOnlyAdmin):
     list_display = (
         "requested_at",
         "distributor",
-        "amount",
+        "amount_shown",
         "status",
         "reviewed_by",
         "paid_at",
@@ -250,6 +265,7 @@ class WithdrawalAdmin(ReadOnlyAdmin):
     )
     list_filter = ("status",)
     actions = ("approve", "reject")
+    amount_shown = money_display("amount", _("amount"))
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # The change permission is what the review actions need; the form stays read-only.

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin, TabularInline
 
 from circlemart.catalog import selectors as catalog_selectors
+from circlemart.core.admin_widgets import MoneyAdminMixin, format_money, money_display
 from circlemart.promotions.bargain import selectors
 from circlemart.promotions.bargain.contracts import BargainCounters, BargainStatus
 from circlemart.promotions.bargain.models import Bargain, BargainDeal, BargainHelp
@@ -52,17 +53,21 @@ class BargainDealForm(forms.ModelForm):  # type: ignore[type-arg]
         if floor >= sale.price:
             self.add_error(
                 "floor_price",
-                _("The floor price must be below the SKU's price (%(price)d).")
-                % {"price": sale.price},
+                _("The floor price must be below the SKU's price (%(price)s).")
+                % {"price": format_money(sale.price)},
             )
         elif helpers is not None and floor + helpers > sale.price:
             self.add_error(
                 "floor_price",
                 _(
-                    "The floor price must be at least %(helpers)d below the SKU's price "
-                    "(%(price)d): every helper cuts at least one minor unit."
+                    "The floor price must be at least %(gap)s below the SKU's price "
+                    "(%(price)s): each of the %(helpers)d helpers cuts at least ¥0.01."
                 )
-                % {"helpers": helpers, "price": sale.price},
+                % {
+                    "gap": format_money(helpers),
+                    "helpers": helpers,
+                    "price": format_money(sale.price),
+                },
             )
         return data
 
@@ -71,21 +76,25 @@ class BargainHelpInline(TabularInline):
     model = BargainHelp
     extra = 0
     can_delete = False
-    fields = ("sequence", "helper", "cut", "price_after", "helped_at")
+    fields = ("sequence", "helper", "cut_shown", "price_after_shown", "helped_at")
     readonly_fields = fields
+    cut_shown = money_display("cut", _("cut"))
+    price_after_shown = money_display("price_after", _("price after the cut"))
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
 
 @admin.register(BargainDeal)
-class BargainDealAdmin(ModelAdmin):
+class BargainDealAdmin(MoneyAdminMixin, ModelAdmin):
+    money_fields = ("floor_price",)
+    floor_price_shown = money_display("floor_price", _("floor price"))
     form = BargainDealForm
     list_display = (
         "id",
         "name",
         "sku",
-        "floor_price",
+        "floor_price_shown",
         "helpers_needed",
         "starts_at",
         "ends_at",
@@ -146,15 +155,18 @@ class BargainDealAdmin(ModelAdmin):
 
 
 @admin.register(Bargain)
-class BargainAdmin(ModelAdmin):
+class BargainAdmin(MoneyAdminMixin, ModelAdmin):
+    start_price_shown = money_display("start_price", _("start price"))
+    current_price_shown = money_display("current_price", _("current price"))
+    floor_price_shown = money_display("floor_price", _("floor price"))
     list_display = (
         "id",
         "deal",
         "starter",
         "status",
-        "start_price",
-        "current_price",
-        "floor_price",
+        "start_price_shown",
+        "current_price_shown",
+        "floor_price_shown",
         "helpers",
         "expires_at",
         "order_number",

@@ -12,6 +12,7 @@ from django.db.models import Count, Q
 from circlemart.accounts import selectors as account_selectors
 from circlemart.catalog import selectors as catalog_selectors
 from circlemart.core import clock
+from circlemart.core.text import localized
 from circlemart.promotions.bargain.contracts import (
     LIVE_STATUSES,
     BargainCounters,
@@ -37,7 +38,7 @@ def _deal_views(deals: Iterable[BargainDeal], now: datetime) -> list[BargainDeal
                 name=deal.name,
                 sku_id=deal.sku_id,
                 product_id=sku.product_id,
-                title=sku.title,
+                title=localized(sku.title, sku.title_en),
                 cover=sku.cover,
                 sku_options=sku.options,
                 list_price=sku.price,
@@ -127,7 +128,7 @@ def bargain_view(*, bargain_id: int, viewer_id: int | None) -> BargainView | Non
         starter_nickname=starter.nickname if starter else "",
         sku_id=bargain.sku_id,
         product_id=sku.product_id if sku else 0,
-        title=sku.title if sku else bargain.deal.name,
+        title=localized(sku.title, sku.title_en) if sku else bargain.deal.name,
         cover=sku.cover if sku else "",
         sku_options=sku.options if sku else {},
         currency=bargain.currency,

@@ -13,6 +13,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin, TabularInline
 
+from circlemart.core.admin_widgets import MoneyAdminMixin, money_display
 from circlemart.core.errors import DomainError
 from circlemart.promotions.coupons import services
 from circlemart.promotions.coupons.contracts import Scope
@@ -103,7 +104,8 @@ class CouponCodeInline(TabularInline):
 
 
 @admin.register(CouponTemplate)
-class CouponTemplateAdmin(ModelAdmin):
+class CouponTemplateAdmin(MoneyAdminMixin, ModelAdmin):
+    money_fields = ("amount", "max_discount", "min_spend")
     form = CouponTemplateForm
     list_display = (
         "id",
@@ -222,21 +224,25 @@ class UserCouponAdmin(_ReadOnly):
 
 @admin.register(CouponUse)
 class CouponUseAdmin(_ReadOnly):
-    list_display = ("id", "order_number", "user_coupon", "template", "amount", "used_at")
+    list_display = ("id", "order_number", "user_coupon", "template", "amount_shown", "used_at")
+    amount_shown = money_display("amount", _("taken off"))
     list_filter = ("returned_at",)
     search_fields = ("order_number",)
     raw_id_fields = ("user_coupon", "template", "buyer")
 
 
 @admin.register(ThresholdDiscount)
-class ThresholdDiscountAdmin(ModelAdmin):
+class ThresholdDiscountAdmin(MoneyAdminMixin, ModelAdmin):
     form = ThresholdDiscountForm
+    money_fields = ("min_spend", "amount_off")
+    min_spend_shown = money_display("min_spend", _("minimum spend"))
+    amount_off_shown = money_display("amount_off", _("amount off"))
     list_display = (
         "id",
         "name",
-        "min_spend",
+        "min_spend_shown",
         "min_quantity",
-        "amount_off",
+        "amount_off_shown",
         "percent_off",
         "scope",
         "priority",
@@ -251,8 +257,10 @@ class ThresholdDiscountAdmin(ModelAdmin):
 
 
 @admin.register(MemberPrice)
-class MemberPriceAdmin(ModelAdmin):
-    list_display = ("id", "sku", "level", "price", "is_active")
+class MemberPriceAdmin(MoneyAdminMixin, ModelAdmin):
+    money_fields = ("price",)
+    price_shown = money_display("price", _("member price"))
+    list_display = ("id", "sku", "level", "price_shown", "is_active")
     list_filter = ("level", "is_active")
     search_fields = ("=sku__id", "sku__code")
     raw_id_fields = ("sku",)

@@ -16,7 +16,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from circlemart.catalog import selectors as catalog_selectors
-from circlemart.core import clock
+from circlemart.core import clock, humanize
 from circlemart.core.errors import DomainError
 from circlemart.core.pagination import paginate
 from circlemart.core.text import localized
@@ -198,7 +198,7 @@ def _day(moment: datetime) -> str:
 
 def _headline(template: CouponTemplate) -> str:
     if template.kind == CouponKind.PERCENT:
-        return _("%(percent)d%% off") % {"percent": template.percent or 0}
+        return humanize.percent_off(template.percent)
     if template.kind == CouponKind.FREE_SHIPPING:
         return _("Free shipping")
     return _("%(amount)s off") % {"amount": money(template.amount, template.currency)}

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin, TabularInline
 
 from circlemart.catalog import selectors as catalog_selectors
+from circlemart.core.admin_widgets import MoneyAdminMixin, format_money, money_display
 from circlemart.inventory import selectors as inventory_selectors
 from circlemart.promotions.flash import selectors, services
 from circlemart.promotions.flash.models import FlashItem, FlashPurchase, FlashSession
@@ -50,13 +51,14 @@ class FlashItemForm(forms.ModelForm):  # type: ignore[type-arg]
         if flash_price is not None and sale is not None and flash_price >= sale.price:
             self.add_error(
                 "flash_price",
-                _("The flash price must be below the SKU's price (%(price)d).")
-                % {"price": sale.price},
+                _("The flash price must be below the SKU's price (%(price)s).")
+                % {"price": format_money(sale.price)},
             )
         return data
 
 
-class FlashItemInline(TabularInline):
+class FlashItemInline(MoneyAdminMixin, TabularInline):
+    money_fields = ("flash_price",)
     model = FlashItem
     form = FlashItemForm
     extra = 1
@@ -121,8 +123,9 @@ class FlashSessionAdmin(ModelAdmin):
 
 
 @admin.register(FlashPurchase)
-class FlashPurchaseAdmin(ModelAdmin):
-    list_display = ("id", "order_number", "item", "buyer", "quantity", "unit_price", "status")
+class FlashPurchaseAdmin(MoneyAdminMixin, ModelAdmin):
+    unit_price_shown = money_display("unit_price", _("unit price"))
+    list_display = ("id", "order_number", "item", "buyer", "quantity", "unit_price_shown", "status")
     list_filter = ("status",)
     search_fields = ("=order_number", "=buyer__id")
     list_select_related = ("item",)

@@ -11,6 +11,7 @@ from django.db.models import Count, Q, Sum
 
 from circlemart.catalog import selectors as catalog_selectors
 from circlemart.core import clock
+from circlemart.core.text import localized
 from circlemart.promotions.flash.contracts import FlashOffer, FlashSessionView
 from circlemart.promotions.flash.models import FlashItem, FlashPurchase, FlashSession
 
@@ -32,7 +33,7 @@ def _offers(items: Iterable[FlashItem], now: datetime) -> list[FlashOffer]:
                 session_name=item.session.name,
                 sku_id=item.sku_id,
                 product_id=sku.product_id,
-                title=sku.title,
+                title=localized(sku.title, sku.title_en),
                 cover=sku.cover,
                 sku_options=sku.options,
                 flash_price=item.flash_price,

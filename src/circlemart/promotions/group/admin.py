@@ -13,9 +13,11 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from unfold.admin import ModelAdmin, TabularInline
 
 from circlemart.catalog import selectors as catalog_selectors
+from circlemart.core.admin_widgets import MoneyAdminMixin, format_money, money_display
 from circlemart.promotions.group import selectors, services
 from circlemart.promotions.group.contracts import GroupDealCounters
 from circlemart.promotions.group.models import Group, GroupDeal, GroupMember
@@ -45,8 +47,8 @@ class GroupDealForm(forms.ModelForm):  # type: ignore[type-arg]
         if price is not None and sale is not None and price >= sale.price:
             self.add_error(
                 "group_price",
-                _("The group price must be below the SKU's price (%(price)d).")
-                % {"price": sale.price},
+                _("The group price must be below the SKU's price (%(price)s).")
+                % {"price": format_money(sale.price)},
             )
         return data
 
@@ -56,13 +58,15 @@ def _counters(deal: GroupDeal) -> GroupDealCounters:
 
 
 @admin.register(GroupDeal)
-class GroupDealAdmin(ModelAdmin):
+class GroupDealAdmin(MoneyAdminMixin, ModelAdmin):
+    money_fields = ("group_price", "leader_price")
+    group_price_shown = money_display("group_price", _("group price"))
     form = GroupDealForm
     list_display = (
         "id",
         "name",
         "sku",
-        "group_price",
+        "group_price_shown",
         "group_size",
         "starts_at",
         "ends_at",
@@ -87,15 +91,15 @@ class GroupDealAdmin(ModelAdmin):
         counts = getattr(self, "_counts", {})
         return counts.get(deal.pk) or _counters(deal)
 
-    @admin.display(description=_("open"))
+    @admin.display(description=pgettext_lazy("group buy", "open"))
     def open_groups(self, deal: GroupDeal) -> int:
         return self._count(deal).open
 
-    @admin.display(description=_("succeeded"))
+    @admin.display(description=pgettext_lazy("group buy", "succeeded"))
     def succeeded_groups(self, deal: GroupDeal) -> int:
         return self._count(deal).succeeded
 
-    @admin.display(description=_("failed"))
+    @admin.display(description=pgettext_lazy("group buy", "failed"))
     def failed_groups(self, deal: GroupDeal) -> int:
         return self._count(deal).failed
 
@@ -130,8 +134,9 @@ class GroupMemberInline(TabularInline):
     model = GroupMember
     extra = 0
     can_delete = False
-    fields = ("user", "role", "order_number", "quantity", "unit_price", "status", "joined_at")
+    fields = ("user", "role", "order_number", "quantity", "unit_price_shown", "status", "joined_at")
     readonly_fields = fields
+    unit_price_shown = money_display("unit_price", _("unit price"))
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

@@ -13,6 +13,7 @@ from django.db.models import Count, F, Q
 from circlemart.accounts import selectors as account_selectors
 from circlemart.catalog import selectors as catalog_selectors
 from circlemart.core import clock
+from circlemart.core.text import localized
 from circlemart.promotions.group.contracts import (
     GroupDealCounters,
     GroupDealView,
@@ -43,7 +44,7 @@ def _deal_views(deals: Iterable[GroupDeal], now: datetime) -> list[GroupDealView
                 name=deal.name,
                 sku_id=deal.sku_id,
                 product_id=sku.product_id,
-                title=sku.title,
+                title=localized(sku.title, sku.title_en),
                 cover=sku.cover,
                 sku_options=sku.options,
                 group_price=deal.group_price,

@@ -24,6 +24,7 @@ from circlemart.core.errors import DomainError
 from circlemart.core.money import Money
 from circlemart.core.web import signed_in_id, viewer_id
 from circlemart.promotions.bargain import selectors as bargain_selectors
+from circlemart.promotions.coupons import selectors as coupon_selectors
 from circlemart.promotions.flash import selectors as flash_selectors
 from circlemart.promotions.group import selectors, services
 from circlemart.promotions.group.contracts import GroupOrderRef
@@ -183,5 +184,11 @@ def on_product(request: HttpRequest, product_id: int) -> HttpResponse:
             "groups": groups,
             "deal_by_id": {deal.deal_id: deal for deal in deals},
             "token": secrets.token_urlsafe(16),
+            # The deal strip's "claim coupons" chip: how many the viewer may still claim.
+            "claimable_count": sum(
+                1
+                for coupon in coupon_selectors.claimable_coupons(viewer_id=viewer_id(request))
+                if coupon.may_claim
+            ),
         },
     )

@@ -2,6 +2,7 @@
 
 from circlemart.social.selectors.circles import (
     circle_detail,
+    circles_newest,
     circles_of,
     circles_popular,
     circles_you_might_like,
@@ -33,6 +34,7 @@ from circlemart.social.selectors.graph import (
     is_following,
     most_followed,
     relationship,
+    relationships,
 )
 from circlemart.social.selectors.notes import (
     comment_replies,
@@ -60,6 +62,7 @@ __all__ = [
     "circle_detail",
     "circle_feed",
     "circle_pinned",
+    "circles_newest",
     "circles_of",
     "circles_popular",
     "circles_you_might_like",
@@ -89,6 +92,7 @@ __all__ = [
     "notes_tagging_product",
     "profile_feed",
     "relationship",
+    "relationships",
     "share_token_decode",
     "topic_detail",
     "topic_feed",

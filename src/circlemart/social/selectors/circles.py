@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.db.models import Count, Q
 
+from circlemart.core import clock
 from circlemart.social.contracts import CircleView, TopicView
 from circlemart.social.models import (
     Circle,
@@ -75,8 +78,22 @@ def circles_of(*, user_id: int, viewer_id: int | None = None) -> list[CircleView
     return [_view(by_id[pk], roles.get(pk)) for pk in ids if pk in by_id]
 
 
-def circles_you_might_like(*, viewer_id: int, limit: int = 6) -> list[CircleView]:
-    """Circles the people you follow are in (most overlap first), then popular ones."""
+def circles_newest(*, viewer_id: int | None, limit: int = 6) -> list[CircleView]:
+    """The most recently created circles, newest first."""
+    circles = list(
+        Circle.objects.filter(moderation_state=ModerationState.VISIBLE).order_by(
+            "-created_at", "-id"
+        )[:limit]
+    )
+    roles = _roles(viewer_id, [circle.pk for circle in circles])
+    return [_view(circle, roles.get(circle.pk)) for circle in circles]
+
+
+def circles_you_might_like(
+    *, viewer_id: int, limit: int = 6, active_days: int = 14
+) -> list[CircleView]:
+    """Circles you have not joined: those the people you follow are in (most overlap first),
+    then the most active ones (notes posted in the last `active_days`, then all notes)."""
     joined = CircleMember.objects.filter(user_id=viewer_id).values("circle_id")
     followees = Follow.objects.filter(follower_id=viewer_id).values("followee_id")
     overlap = list(
@@ -90,11 +107,13 @@ def circles_you_might_like(*, viewer_id: int, limit: int = 6) -> list[CircleView
     )
     ids = list(overlap)
     if len(ids) < limit:
+        since = clock.now() - timedelta(days=active_days)
         ids += list(
             Circle.objects.filter(moderation_state=ModerationState.VISIBLE)
             .exclude(pk__in=joined)
             .exclude(pk__in=ids)
-            .order_by("-member_count", "-id")
+            .annotate(recent=Count("notes", filter=Q(notes__went_live_at__gte=since)))
+            .order_by("-recent", "-note_count", "-created_at", "-id")
             .values_list("id", flat=True)[: limit - len(ids)]
         )
     by_id = Circle.objects.in_bulk(ids)

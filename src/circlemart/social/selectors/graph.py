@@ -113,3 +113,47 @@ def blocked_page(*, user_id: int, cursor: str | None, limit: int) -> CursorPage[
 
 def is_blocking(*, blocker_id: int, blocked_id: int) -> bool:
     return Block.objects.filter(blocker_id=blocker_id, blocked_id=blocked_id).exists()
+
+
+def relationships(*, viewer_id: int | None, other_ids: list[int]) -> dict[int, Relationship]:
+    """`relationship` for many people at once (two queries), e.g. a list of creators."""
+    none = Relationship(
+        is_following=False,
+        is_followed_by=False,
+        is_friend=False,
+        is_blocking=False,
+        is_blocked_by=False,
+    )
+    others = [other for other in other_ids if other != viewer_id]
+    if viewer_id is None or not others:
+        return dict.fromkeys(other_ids, none)
+    following = set(
+        Follow.objects.filter(follower_id=viewer_id, followee_id__in=others).values_list(
+            "followee_id", flat=True
+        )
+    )
+    followed_by = set(
+        Follow.objects.filter(follower_id__in=others, followee_id=viewer_id).values_list(
+            "follower_id", flat=True
+        )
+    )
+    blocks = set(
+        Block.objects.filter(blocker_id=viewer_id, blocked_id__in=others).values_list(
+            "blocked_id", flat=True
+        )
+    )
+    blocked_by = set(
+        Block.objects.filter(blocker_id__in=others, blocked_id=viewer_id).values_list(
+            "blocker_id", flat=True
+        )
+    )
+    found = dict.fromkeys(other_ids, none)
+    for other in others:
+        found[other] = Relationship(
+            is_following=other in following,
+            is_followed_by=other in followed_by,
+            is_friend=other in following and other in followed_by,
+            is_blocking=other in blocks,
+            is_blocked_by=other in blocked_by,
+        )
+    return found

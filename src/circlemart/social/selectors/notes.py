@@ -96,6 +96,8 @@ def note_cards(notes: list[Note], *, viewer_id: int | None) -> list[NoteCard]:
                 circle_id=note.circle_id,
                 is_pinned=note.pinned_at is not None,
                 liked_by_me=note.pk in liked,
+                cover_width=pictures[0][2] if pictures else 0,
+                cover_height=pictures[0][3] if pictures else 0,
             )
         )
     return cards

@@ -44,3 +44,59 @@
     }
   });
 })();
+
+// Product picker: htmx fills the results list as the shopper types; clicking a result adds
+// a chip carrying a hidden `product_ids` input, × removes it. The server checks the ids again.
+(function () {
+  "use strict";
+  var picker = document.querySelector("[data-picker]");
+  if (!picker) { return; }
+  var max = parseInt(picker.getAttribute("data-max") || "10", 10);
+  var chips = picker.querySelector("[data-picker-chips]");
+  var results = picker.querySelector("[data-picker-results]");
+  var search = picker.querySelector("input[type=search]");
+  var full = picker.querySelector("[data-picker-full]");
+  var template = picker.querySelector("template[data-picker-chip-template]");
+
+  function chosen() {
+    return Array.prototype.map.call(
+      chips.querySelectorAll("input[name=product_ids]"),
+      function (input) { return input.value; }
+    );
+  }
+
+  function clearResults() {
+    while (results.firstChild) { results.removeChild(results.firstChild); }
+  }
+
+  picker.addEventListener("click", function (event) {
+    var add = event.target.closest("[data-picker-add]");
+    var remove = event.target.closest("[data-picker-remove]");
+    if (add) {
+      event.preventDefault();
+      var id = add.getAttribute("data-product-id");
+      var ids = chosen();
+      if (ids.indexOf(id) !== -1) { clearResults(); return; }
+      if (ids.length >= max) { if (full) { full.hidden = false; } return; }
+      var chip = template.content.firstElementChild.cloneNode(true);
+      chip.setAttribute("data-product-id", id);
+      chip.querySelector("input").value = id;
+      chip.querySelector("span").textContent = add.getAttribute("data-product-title") || id;
+      chips.appendChild(chip);
+      clearResults();
+      search.value = "";
+      search.focus();
+    } else if (remove) {
+      event.preventDefault();
+      var item = remove.closest("li");
+      if (item) { item.parentNode.removeChild(item); }
+      if (full) { full.hidden = true; }
+    }
+  });
+
+  search.addEventListener("keydown", function (event) {
+    // Enter searches; it must not publish the note.
+    if (event.key === "Enter") { event.preventDefault(); }
+    if (event.key === "Escape") { clearResults(); }
+  });
+})();

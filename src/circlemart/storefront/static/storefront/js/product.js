@@ -12,7 +12,14 @@
   var stock = document.querySelector("[data-stock]");
   var skuInput = document.querySelector("[data-sku-input]");
   var buyButtons = document.querySelectorAll("[data-buy]");
-  function setBuyable(on) { buyButtons.forEach(function (b) { b.disabled = !on; }); }
+  var hint = document.querySelector("[data-buy-hint]");
+  // The buy bar says why its buttons wait: options still to choose, or the SKU is sold out.
+  function setBuyable(on, why) {
+    buyButtons.forEach(function (b) { b.disabled = !on; });
+    if (!hint) { return; }
+    hint.textContent = on ? "" : why;
+    hint.hidden = on || !why;
+  }
 
   function matches(sku, selection) {
     return Object.keys(selection).every(function (name) { return sku.options[name] === selection[name]; });
@@ -38,7 +45,7 @@
     if (!sku) {
       stock.textContent = stock.getAttribute("data-choose");
       skuInput.value = "";
-      setBuyable(false);
+      setBuyable(false, stock.getAttribute("data-choose"));
       return;
     }
     price.textContent = sku.price_display;
@@ -47,7 +54,7 @@
     stock.textContent = sku.available > 0 ? sku.stock_display : stock.getAttribute("data-sold-out");
     stock.classList.toggle("sold-out", sku.available <= 0);
     skuInput.value = String(sku.id);
-    setBuyable(sku.available > 0);
+    setBuyable(sku.available > 0, stock.getAttribute("data-sold-out"));
   }
 
   picker.addEventListener("click", function (event) {
