@@ -20,7 +20,6 @@ from PIL import Image, ImageDraw
 from circlemart.catalog.models import Brand, Category, Product, ProductImage, Sku, Tag
 from circlemart.catalog.seed_data import ADJECTIVES, BRANDS, OPTIONS, PRICE_RANGE, TAGS, TREE
 from circlemart.catalog.services import brand_create, category_create, options_key
-from circlemart.core.events import relay_pending
 from circlemart.core.progress import Progress
 from circlemart.inventory import services as inventory
 
@@ -123,9 +122,6 @@ def _price(rng: random.Random, low: int, high: int) -> int:
 def seed_products(*, rng: random.Random, count: int, progress: bool, batch_size: int = 500) -> int:
     """Create products DEMO-000000 … up to `count`; returns how many were created now."""
     leaves = seed_categories()
-    # Deliver the new tree's events while it has no products: relayed after the bulk insert,
-    # each would reindex its whole subtree (about 90 s of redundant work before reindex_all).
-    relay_pending()
     brands_by_root = seed_brands()
     pool = seed_image_pool(random.Random(rng.random()))
     tags = [
