@@ -199,15 +199,21 @@ def test_a_dead_consumers_forked_children_do_not_keep_its_messages(tmp_path):
     with broker(tmp_path) as connection:
         publish(connection, {"n": 1})
     read, write = os.pipe()
+    started_read, started_write = os.pipe()
 
     def take_fork_and_die() -> None:
         with broker(tmp_path) as connection:
             take(connection)
             child = os.fork()
             if child == 0:  # the "pool child": lives on after its parent
+                # Past fork(), so its at-fork handlers have run: say so before the parent dies
+                # (on a loaded machine the parent could otherwise die first, and the lock would
+                # briefly outlive it in the child's not-yet-closed copy).
+                os.write(started_write, b"!")
                 os.close(write)
                 os.read(read, 1)  # until the test says so
                 os._exit(0)
+            os.read(started_read, 1)
             os.kill(os.getpid(), signal.SIGKILL)
 
     try:
@@ -218,8 +224,8 @@ def test_a_dead_consumers_forked_children_do_not_keep_its_messages(tmp_path):
             assert message.payload == {"n": 1}
             message.ack()
     finally:
-        os.close(read)
-        os.close(write)  # the orphan reads EOF and exits
+        for descriptor in (read, write, started_read, started_write):
+            os.close(descriptor)  # the orphan reads EOF and exits
 
 
 def test_the_exchange_table_is_replaced_whole(tmp_path):
