@@ -101,6 +101,7 @@ INSTALLED_APPS = [
     "circlemart.reviews",
     "circlemart.analytics",
     "circlemart.growth",
+    "circlemart.live",
     "circlemart.storefront",
 ]
 
