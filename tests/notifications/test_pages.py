@@ -100,6 +100,8 @@ def test_preferences_page_turns_a_kind_off():
         "order_delivered",
         "order_cancelled",
         "order_refunded",
+        "live_reminder",
+        "live_started",
     }
 
 

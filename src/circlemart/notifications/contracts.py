@@ -41,6 +41,9 @@ class NotificationKind(StrEnum):
     ORDER_DELIVERED = "order_delivered"
     ORDER_CANCELLED = "order_cancelled"
     ORDER_REFUNDED = "order_refunded"
+    # Live rooms of creators the recipient follows (the actor is the host).
+    LIVE_REMINDER = "live_reminder"
+    LIVE_STARTED = "live_started"
 
 
 # Kinds about back-office work: only staff who may see growth goals have them in preferences.
@@ -59,6 +62,7 @@ class TargetType(StrEnum):
     GOAL = "goal"
     GROWTH = "growth"  # target_id: the growth row the news is about (lot, grant, withdrawal…)
     ORDER = "order"  # target_id: the order's id
+    ROOM = "room"  # target_id: the live room's id
 
 
 @dataclass(frozen=True)

@@ -68,3 +68,5 @@ class PreferencesIn(InputSchema):
     order_delivered: bool | None = None
     order_cancelled: bool | None = None
     order_refunded: bool | None = None
+    live_reminder: bool | None = None
+    live_started: bool | None = None

@@ -52,6 +52,8 @@ KIND_LABELS: dict[NotificationKind, Promise] = {
     NotificationKind.ORDER_DELIVERED: gettext_lazy("My orders delivered"),
     NotificationKind.ORDER_CANCELLED: gettext_lazy("My orders cancelled"),
     NotificationKind.ORDER_REFUNDED: gettext_lazy("Refunds to me"),
+    NotificationKind.LIVE_REMINDER: gettext_lazy("Live rooms about to start"),
+    NotificationKind.LIVE_STARTED: gettext_lazy("Creators I follow going live"),
 }
 
 # Growth news: one fixed sentence each (the excerpt says how much, which badge…), and the page
@@ -206,6 +208,10 @@ def _sentence(kind: NotificationKind, actor: str, others: int) -> str:
         return str(GROWTH_SENTENCES[kind])
     if kind in ORDER_SENTENCES:
         return str(ORDER_SENTENCES[kind])
+    if kind == NotificationKind.LIVE_REMINDER:
+        return _("%(actor)s goes live soon") % values
+    if kind == NotificationKind.LIVE_STARTED:
+        return _("%(actor)s is live now") % values
     return _("%(actor)s replied to your review") % values
 
 
@@ -229,6 +235,8 @@ def _url(row: Notification, order_numbers: dict[int, str]) -> str:
         return reverse("admin:analytics_growthgoal_chart", args=[row.target_id])
     if target_type == TargetType.GROWTH:
         return reverse(GROWTH_PAGES.get(NotificationKind(row.kind), "growth:hub"))
+    if target_type == TargetType.ROOM:
+        return f"/live/{row.target_id}/"
     latest = list(row.latest_actor_ids or [])
     return f"/u/{latest[0]}/" if latest else ""
 
