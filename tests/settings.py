@@ -27,3 +27,8 @@ PAYMENTS_TEST_MODE = True
 PAYMENT_PROVIDERS = ["test_gateway"]
 # The Parquet warehouse of each test process lives in a temporary directory.
 ANALYTICS_WAREHOUSE_DIR = tempfile.mkdtemp(prefix="circlemart-warehouse-")
+
+if IS_POSTGRES and "pool" in DATABASES["default"].get("OPTIONS", {}):  # noqa: F405
+    # Race tests run more threads than the pool has connections; on a loaded machine a thread
+    # may wait longer than production's 10 s for one (a slow machine must not fail a test).
+    DATABASES["default"]["OPTIONS"]["pool"]["timeout"] = 60  # noqa: F405

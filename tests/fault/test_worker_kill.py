@@ -81,7 +81,8 @@ SCENARIOS = {
 }
 EXPECT_PAID = {"pay", "pay_noisy"}
 SERVER_START_SECONDS = 60
-CATCH_UP_SECONDS = 90
+# The wait ends as soon as everything is settled; the bound only matters on a loaded machine.
+CATCH_UP_SECONDS = 240
 HTTP_TIMEOUT_SECONDS = 30
 BEAT_SECONDS = 1.0
 REFUND_RETRY_SECONDS = 3
