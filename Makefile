@@ -23,7 +23,21 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 	@echo "==> dependencies installed"
 
-install: $(STAMP)
+# hls.js for the live rooms' HLS player (Chromium has no native HLS): from the npm registry at
+# install time into var/npm (not committed, no CDN), served as static live/vendor/hls.min.js.
+# Without npm the live pages fall back to the browser's own HLS playback (Safari, Android).
+HLS_JS_VERSION := 1.7.4
+HLS_JS_STAMP := var/npm/.hls.js-$(HLS_JS_VERSION)
+
+$(HLS_JS_STAMP):
+	@if command -v npm >/dev/null 2>&1; then \
+		echo "==> installing hls.js $(HLS_JS_VERSION) from the npm registry (live rooms' player)"; \
+		if npm install --prefix var/npm --no-audit --no-fund --no-save --loglevel=error \
+			hls.js@$(HLS_JS_VERSION); then touch $@; \
+		else echo "==> hls.js not installed (npm failed): HLS plays only where the browser can"; fi; \
+	else echo "==> npm not found: no hls.js (HLS plays only where the browser can natively)"; fi
+
+install: $(STAMP) $(HLS_JS_STAMP)
 
 migrate: install
 	@echo "==> applying database migrations"
@@ -34,11 +48,12 @@ seed: migrate
 	PAYMENTS_TEST_MODE=1 $(BIN)/circlemart seed-demo --seed $(SEED) --users $(USERS)
 
 ## make run: venv, install, migrate, demo data, then serve web + worker on http://$(HOST):$(PORT)
+## and the live rooms' websockets (uvicorn, ASGI) on ws://$(HOST):$(PORT)+1
 ## The demo pays through the built-in test gateway (no money moves): test mode is explicit.
 ## Quiet by default (warnings and errors); CIRCLEMART_VERBOSE=1 make run logs every request
 ## and background task.
 run: seed
-	@echo "==> starting the web server and the background worker"
+	@echo "==> starting the web server, the websocket server and the background worker"
 	PAYMENTS_TEST_MODE=1 $(BIN)/circlemart serve --host $(HOST) --port $(PORT)
 
 ## make test: the whole suite on the embedded defaults (SQLite, local memory, no broker).

@@ -277,9 +277,41 @@ def environ_of(pid: int) -> dict[str, str]:
     return dict(item.split("=", 1) for item in raw.decode().split("\0") if "=" in item)
 
 
+def free_port_at(port: int) -> bool:
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def live_server_of(serve_pid: int) -> int | None:
+    """The live rooms' websocket server (uvicorn) that serve started, if it runs."""
+    for pid in children_of(serve_pid):
+        with suppress(OSError):
+            if b"uvicorn" in Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0"):
+                return pid
+    return None
+
+
+def answers_hello(port: int) -> bool:
+    """The ASGI application answers plain HTTP too: /hello on the websocket server's port."""
+    import urllib.request
+
+    url = f"http://127.0.0.1:{port}/hello"
+    with suppress(OSError), urllib.request.urlopen(url, timeout=2) as response:
+        return bool(response.read() == b"hello")
+    return False
+
+
 @pytest.mark.slow
 def test_serve_on_another_port_points_links_there_and_stops_on_sigterm(tmp_path):
     port = free_port()
+    while free_port_at(port + 1) is False:  # the websocket server takes the next port
+        port = free_port()
     environment = {
         key: value
         for key, value in os.environ.items()
@@ -303,22 +335,27 @@ def test_serve_on_another_port_points_links_there_and_stops_on_sigterm(tmp_path)
             start_new_session=True,
         )
     try:
+        # The web server, the worker and the live rooms' websocket server (uvicorn).
         wait_until(
-            lambda: worker_of(serve.pid) is not None and len(children_of(serve.pid)) == 2,
+            lambda: worker_of(serve.pid) is not None and len(children_of(serve.pid)) == 3,
             seconds=120,
             log=log,
         )
         wait_until(lambda: "Circlemart is ready" in log.read_text(), seconds=120, log=log)
         worker = worker_of(serve.pid)
         assert worker is not None
-        (web,) = [pid for pid in children_of(serve.pid) if pid != worker]
+        live = live_server_of(serve.pid)
+        assert live is not None
+        (web,) = [pid for pid in children_of(serve.pid) if pid not in {worker, live}]
         site_url = f"http://127.0.0.1:{port}"
         assert environ_of(web)["SITE_URL"] == site_url
         assert environ_of(worker)["SITE_URL"] == site_url
+        assert environ_of(web)["LIVE_WEBSOCKET_URL"] == f"ws://127.0.0.1:{port + 1}"
+        wait_until(lambda: answers_hello(port + 1), seconds=60, log=log)
 
         serve.send_signal(signal.SIGTERM)
         assert serve.wait(timeout=60) == 0
-        assert [pid for pid in (web, worker) if is_alive(pid)] == []
+        assert [pid for pid in (web, worker, live) if is_alive(pid)] == []
     finally:
         with suppress(ProcessLookupError):
             os.killpg(serve.pid, signal.SIGKILL)
@@ -331,3 +368,228 @@ def test_serve_on_another_port_points_links_there_and_stops_on_sigterm(tmp_path)
     assert "Task core.relay_outbox" not in output
     assert "[tasks]" not in output
     assert "Booting worker" not in output
+
+
+# --- the live rooms' websocket server beside the web server (issue 16) ------------------------
+
+
+def test_serve_points_pages_at_its_websocket_server_unless_told_otherwise():
+    from circlemart.config.cli import live_url_for
+
+    live = serve_environment({}, host="0.0.0.0", port=8000, server="wsgi", live_port=8001)  # noqa: S104
+    assert live == {
+        "SITE_URL": "http://127.0.0.1:8000",
+        "LIVE_WEBSOCKET_URL": "ws://127.0.0.1:8001",
+    }
+    kept = serve_environment(
+        {"LIVE_WEBSOCKET_URL": "wss://live.example.com"},
+        host="127.0.0.1",
+        port=8000,
+        server="wsgi",
+        live_port=8001,
+    )
+    assert kept["LIVE_WEBSOCKET_URL"] == "wss://live.example.com"
+    # Set but empty: same origin as the page (a proxy routes /ws/), kept as it is.
+    same_origin = serve_environment(
+        {"LIVE_WEBSOCKET_URL": ""}, host="127.0.0.1", port=8000, server="wsgi", live_port=8001
+    )
+    assert same_origin["LIVE_WEBSOCKET_URL"] == ""
+    # An https site is behind a proxy: a ws:// URL would be blocked as mixed content.
+    https = serve_environment(
+        {"SITE_URL": "https://shop.example.com"},
+        host="127.0.0.1",
+        port=8000,
+        server="wsgi",
+        live_port=8001,
+    )
+    assert https == {"SITE_URL": "https://shop.example.com"}
+    # --no-live: nothing to point at.
+    assert "LIVE_WEBSOCKET_URL" not in serve_environment(
+        {}, host="127.0.0.1", port=8000, server="wsgi", live_port=None
+    )
+    assert live_url_for("::", 8001) == "ws://[::1]:8001"
+    assert live_url_for("shop.internal", 9001) == "ws://shop.internal:9001"
+
+
+def test_the_websocket_server_is_uvicorn_on_the_asgi_application_with_websockets():
+    from circlemart.config.cli import LIVE_WS_MAX_BYTES, live_arguments
+
+    command = live_arguments(host="0.0.0.0", port=8001, workers=1, verbose=False)  # noqa: S104
+    assert command[:4] == [sys.executable, "-m", "uvicorn", "circlemart.config.asgi:application"]
+    options = dict(zip(command[4::2], command[5::2], strict=False))
+    assert options["--host"] == "0.0.0.0"  # noqa: S104
+    assert options["--port"] == "8001"
+    assert options["--workers"] == "1"
+    assert options["--ws"] == "websockets-sansio"  # the `websockets` package, Sans-I/O
+    assert options["--lifespan"] == "off"
+    assert options["--ws-per-message-deflate"] == "false"
+    # Larger than the protocol's 2 KiB limit (the consumer answers 4413 itself), far below
+    # uvicorn's 16 MiB default.
+    assert options["--ws-max-size"] == str(LIVE_WS_MAX_BYTES)
+    assert 2048 < LIVE_WS_MAX_BYTES <= 65536
+    assert command[-3:] == ["--log-level", "warning", "--no-access-log"]
+    verbose = live_arguments(host="::1", port=9001, workers=3, verbose=True)
+    assert verbose[-2:] == ["--log-level", "info"]
+    assert "--no-access-log" not in verbose
+    assert dict(zip(verbose[4::2], verbose[5::2], strict=False))["--workers"] == "3"
+
+
+def test_the_ready_banner_says_where_the_live_rooms_are():
+    text = ready_banner("http://127.0.0.1:8000", verbose=False, live_url="ws://127.0.0.1:8001")
+    assert (
+        "  live rooms      http://127.0.0.1:8000/live/  (websockets: ws://127.0.0.1:8001/ws/live/)"
+        in text
+    )
+    assert "live rooms" not in ready_banner("http://127.0.0.1:8000", verbose=False)
+
+
+@pytest.fixture
+def serve_without_servers(monkeypatch):
+    """Runs `serve` up to the Supervisor, which records what it was given instead of starting
+    anything; os.environ is put back afterwards (serve updates it for its children)."""
+    from django.core import management
+
+    from circlemart.config import celery, cli
+
+    saved = dict(os.environ)
+    captured: dict[str, object] = {}
+
+    class Recorder:
+        def __init__(self, **options):
+            captured.update(options)
+
+        def run(self):
+            return 0
+
+    monkeypatch.setattr(cli, "Supervisor", Recorder)
+    monkeypatch.setattr(cli, "_setup_django", lambda: None)
+    monkeypatch.setattr(management, "call_command", lambda *args, **kwargs: None)
+    monkeypatch.setattr(celery, "is_embedded_broker", lambda: True)
+    for name in ("LIVE_WEBSOCKET_URL", "LIVE_PORT", "LIVE_WORKERS", "REDIS_URL", "SITE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    try:
+        yield captured
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def test_serve_starts_the_websocket_server_by_default(serve_without_servers, capsys):
+    from circlemart.config.cli import serve
+
+    assert serve(["--host", "127.0.0.1", "--port", "8100"]) == 0
+    live = serve_without_servers["live"]
+    assert live[:4] == [sys.executable, "-m", "uvicorn", "circlemart.config.asgi:application"]
+    assert live[live.index("--port") + 1] == "8101"
+    assert live[live.index("--host") + 1] == "127.0.0.1"
+    assert live[live.index("--workers") + 1] == "1"
+    web = serve_without_servers["web"]
+    assert web[web.index("--bind") + 1] == "127.0.0.1:8100"
+    assert serve_without_servers["worker"] is not None
+    environment = serve_without_servers["environment"]
+    assert environment["LIVE_WEBSOCKET_URL"] == "ws://127.0.0.1:8101"
+    assert environment["SITE_URL"] == "http://127.0.0.1:8100"
+    out = capsys.readouterr().out
+    assert (
+        "live rooms: websockets on ws://127.0.0.1:8101/ws/live/ (1 process, in-memory channel "
+        "layer)" in out
+    )
+    assert "live rooms      http://127.0.0.1:8100/live/" in serve_without_servers["ready"].text
+
+
+def test_serve_takes_another_live_port_and_no_live(serve_without_servers):
+    from circlemart.config.cli import serve
+
+    assert serve(["--port", "8100", "--live-port", "9200"]) == 0
+    live = serve_without_servers["live"]
+    assert live[live.index("--port") + 1] == "9200"
+    assert serve_without_servers["environment"]["LIVE_WEBSOCKET_URL"] == "ws://127.0.0.1:9200"
+
+    serve_without_servers.clear()
+    os.environ.pop("LIVE_WEBSOCKET_URL", None)
+    assert serve(["--port", "8100", "--no-live"]) == 0
+    assert serve_without_servers["live"] is None
+    assert "LIVE_WEBSOCKET_URL" not in serve_without_servers["environment"]
+    assert "live rooms" not in serve_without_servers["ready"].text
+
+
+def test_several_websocket_processes_need_the_redis_channel_layer(serve_without_servers, capsys):
+    from circlemart.config.cli import serve
+
+    with pytest.raises(SystemExit) as refused:
+        serve(["--live-workers", "2"])
+    assert refused.value.code == 2
+    assert "--live-workers > 1 needs REDIS_URL" in capsys.readouterr().err
+    assert serve_without_servers == {}  # nothing was started
+
+    os.environ["REDIS_URL"] = "redis://127.0.0.1:6379/12"
+    assert serve(["--port", "8100", "--live-workers", "3"]) == 0
+    live = serve_without_servers["live"]
+    assert live[live.index("--workers") + 1] == "3"
+    assert "(3 processes, Redis channel layer)" in capsys.readouterr().out
+
+
+def test_serve_help_says_one_websocket_process_on_the_in_memory_layer(capsys):
+    from circlemart.config.cli import serve
+
+    with pytest.raises(SystemExit):
+        serve(["--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "--live-port" in text
+    assert "--no-live" in text
+    assert "--live-workers" in text
+    assert "several would not see each other's messages" in text
+
+
+SUPERVISE_LIVE = """
+import json, logging, os, sys
+from circlemart.config import cli
+
+logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
+web, live = json.loads(sys.argv[1]), json.loads(sys.argv[2])
+backoff = cli.Backoff(first=0.2, longest=0.4, settled=60.0)
+supervisor = cli.Supervisor(
+    web=web, worker=None, live=live, environment=os.environ, backoff=backoff
+)
+sys.exit(supervisor.run())
+"""
+
+
+def test_a_killed_websocket_server_is_restarted_and_the_web_server_keeps_running(tmp_path):
+    web_pids, live_pids = tmp_path / "web", tmp_path / "live"
+    log = tmp_path / "supervisor.log"
+    with log.open("wb") as output:
+        supervisor = subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                SUPERVISE_LIVE,
+                json.dumps(stand_in(web_pids)),
+                json.dumps(stand_in(live_pids)),
+            ],
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        wait_until(lambda: pids_in(live_pids) != [] and pids_in(web_pids) != [], log=log)
+        (web,) = pids_in(web_pids)
+        (first,) = pids_in(live_pids)
+        os.kill(first, signal.SIGKILL)
+        wait_until(lambda: len(pids_in(live_pids)) == 2, log=log)
+        second = pids_in(live_pids)[1]
+        assert is_alive(web)
+        assert pids_in(web_pids) == [web]
+        supervisor.send_signal(signal.SIGTERM)
+        assert supervisor.wait(timeout=30) == 0
+    finally:
+        for pid in [supervisor.pid, *pids_in(live_pids)]:
+            with suppress(ProcessLookupError):
+                os.killpg(pid, signal.SIGKILL)
+        supervisor.wait(timeout=10)
+    output = log.read_text()
+    assert "WARNING live server stopped (killed by SIGKILL) after " in output
+    assert output.count("restarting in 0.2s (the web server keeps serving)") == 1
+    assert output.count("INFO live server started (pid ") == 2
+    assert "background worker" not in output
+    assert [pid for pid in (web, first, second) if is_alive(pid)] == []

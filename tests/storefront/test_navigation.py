@@ -111,6 +111,7 @@ class TestHeader:
             "nav-home": "/",
             "nav-discover": "/discover/",
             "nav-circles": "/circles/",
+            "nav-live": "/live/",
             "nav-flash": "/promotions/flash/",
             "nav-coupons": "/promotions/coupons/",
             "nav-group": "/deals/group/",
@@ -146,6 +147,7 @@ class TestHomeActivitiesAndCategories:
             "activity-group": "/deals/group/",
             "activity-bargain": "/promotions/bargains/",
             "activity-rewards": "/growth/",
+            "activity-live": "/live/",
         }
 
     @pytest.mark.parametrize(

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime
 from typing import Any, cast
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 
 from circlemart.accounts import token_cache
@@ -261,3 +261,9 @@ def user_joined_at(user_id: int) -> datetime | None:
         .values_list("date_joined", flat=True)
         .first()
     )
+
+
+def user_holds_role(*, user_id: int, role: Role) -> bool:
+    """Whether the active user holds a role (its group; administrators hold every role)."""
+    users = User.objects.filter(pk=user_id, is_active=True)
+    return users.filter(Q(is_superuser=True) | Q(groups__name=role.value)).exists()

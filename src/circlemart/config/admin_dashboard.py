@@ -21,6 +21,7 @@ from circlemart.core import clock
 from circlemart.core.admin_widgets import format_money
 from circlemart.core.money import minor_unit_exponent
 from circlemart.inventory import selectors as inventory_selectors
+from circlemart.live.selectors import stats as live_stats
 from circlemart.orders import selectors as order_selectors
 from circlemart.orders.contracts import OrderStatus
 
@@ -122,6 +123,7 @@ def dashboard_context(request: HttpRequest) -> dict[str, Any]:
         for sku_id, available in low_rows
     ]
     currency = settings.DEFAULT_CURRENCY
+    on_air = live_stats.on_air()
     tiles = [
         Tile("gmv", _("Today's GMV"), format_money(now_figures.gmv, currency)),
         Tile("orders", _("Orders today"), str(now_figures.placed)),
@@ -140,6 +142,13 @@ def dashboard_context(request: HttpRequest) -> dict[str, Any]:
             str(waiting),
             link=_changelist("orders_aftersalesrequest", queue="merchant"),
             is_alert=waiting > 0,
+        ),
+        Tile(
+            "live",
+            _("Live rooms on air"),
+            str(on_air.rooms),
+            hint=_("%(count)d watching") % {"count": on_air.viewers},
+            link=_changelist("live_room", state__exact="live"),
         ),
         Tile(
             "low-stock",

@@ -22,7 +22,7 @@ from unfold.sites import UnfoldAdminSite
 TASK_GROUPS: tuple[tuple[Any, tuple[str, ...]], ...] = (
     (_("Orders & after-sales"), ("orders", "payments", "cart")),
     (_("Products & stock"), ("catalog", "inventory")),
-    (_("Promotions"), ("promotions", "pricing")),
+    (_("Promotions"), ("promotions", "pricing", "live")),
     (_("Customers & growth"), ("accounts", "growth", "notifications")),
     (_("Content & moderation"), ("social", "reviews", "moderation", "search")),
     (_("Analytics"), ("analytics",)),

@@ -19,6 +19,7 @@ from circlemart.core import problems
 from circlemart.core.api_auth import SignedIn
 from circlemart.core.openapi import DocumentedNinjaAPI
 from circlemart.growth.api import router as growth_router
+from circlemart.live.api import router as live_router
 from circlemart.moderation.api import router as moderation_router
 from circlemart.notifications.api import router as notifications_router
 from circlemart.orders.api import router as orders_router
@@ -72,3 +73,4 @@ api.add_router("/promotions", promotions_router)
 api.add_router("/events", analytics_router)
 api.add_router("/analytics", analyses_router)
 api.add_router("/growth", growth_router)
+api.add_router("/live", live_router)

@@ -1,4 +1,4 @@
-"""ASGI entry point: HTTP through Django; websocket routes join here with the live module."""
+"""ASGI entry point: HTTP through Django; websockets (the live rooms) through Channels."""
 
 import os
 
@@ -8,4 +8,7 @@ from django.core.asgi import get_asgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "circlemart.config.settings")
 django_asgi_app = get_asgi_application()
 
-application = ProtocolTypeRouter({"http": django_asgi_app})
+# Imported once Django is set up (the consumers import models).
+from circlemart.live.realtime.routing import websocket_application  # noqa: E402
+
+application = ProtocolTypeRouter({"http": django_asgi_app, "websocket": websocket_application()})

@@ -75,6 +75,7 @@ beat_schedule = {
         "schedule": 3600.0,
     },
     "promotions-expire-groups": {"task": "promotions.expire_groups", "schedule": 30.0},
+    "live-remind-followers": {"task": "live.remind_followers", "schedule": 60.0},
     "promotions-expire-bargains": {"task": "promotions.expire_bargains", "schedule": 60.0},
     "promotions-reconcile-flash-stock": {
         "task": "promotions.reconcile_flash_stock",

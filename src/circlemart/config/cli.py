@@ -13,7 +13,7 @@ import time
 import warnings
 from collections.abc import Mapping, Sequence
 from contextlib import suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import FrameType
 
 OWN_COMMANDS = {"serve", "worker", "seed-demo", "createadmin"}
@@ -47,9 +47,20 @@ def _setup_django() -> None:
     django.setup()
 
 
+LIVE_HELP = (
+    "the websocket server (uvicorn, ASGI) of the live rooms runs beside the web server on "
+    "--live-port (default: --port + 1); --live-workers > 1 needs the Redis channel layer "
+    "(REDIS_URL): with the in-memory layer (the default) one process holds every room's "
+    "groups and several would not see each other's messages"
+)
+
+
 def serve(argv: Sequence[str]) -> int:
-    """Run the web server and, on the embedded broker, a background worker beside it."""
-    parser = argparse.ArgumentParser(prog="circlemart serve", description=serve.__doc__)
+    """Run the web server, the live rooms' websocket server and, on the embedded broker, a
+    background worker beside them."""
+    parser = argparse.ArgumentParser(
+        prog="circlemart serve", description=serve.__doc__, epilog=LIVE_HELP
+    )
     parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
     parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "2")))
@@ -65,6 +76,25 @@ def serve(argv: Sequence[str]) -> int:
         help="do not start the background worker beside the web server",
     )
     parser.add_argument(
+        "--live-port",
+        type=int,
+        default=int(os.environ["LIVE_PORT"]) if os.environ.get("LIVE_PORT") else None,
+        help="port of the websocket server (default: --port + 1; also LIVE_PORT)",
+    )
+    parser.add_argument(
+        "--live-workers",
+        type=int,
+        default=int(os.environ.get("LIVE_WORKERS", "1")),
+        help="websocket server processes (default 1; more only with REDIS_URL: the in-memory "
+        "channel layer lives inside one process; also LIVE_WORKERS)",
+    )
+    parser.add_argument(
+        "--no-live",
+        action="store_true",
+        help="do not start the websocket server (run `uvicorn circlemart.config.asgi:"
+        "application` yourself, or route /ws/ elsewhere)",
+    )
+    parser.add_argument(
         "--verbose",
         action="store_true",
         default=is_verbose(),
@@ -72,6 +102,16 @@ def serve(argv: Sequence[str]) -> int:
         f"also {VERBOSE_ENV}=1)",
     )
     args = parser.parse_args(argv)
+    live_port = args.live_port if args.live_port is not None else args.port + 1
+    if args.live_workers < 1:
+        parser.error("--live-workers must be at least 1")
+    if args.live_workers > 1 and not os.environ.get("REDIS_URL", "").strip():
+        parser.error(
+            "--live-workers > 1 needs REDIS_URL (the Redis channel layer): with the in-memory "
+            "layer each process would only see its own viewers"
+        )
+    if not args.no_live and live_port == args.port:
+        parser.error("--live-port must differ from --port")
     os.environ.update(quiet_environment(os.environ, verbose=args.verbose))
     _setup_django()
     from django.core.management import call_command
@@ -82,20 +122,88 @@ def serve(argv: Sequence[str]) -> int:
     web = [sys.executable, "-m", "gunicorn", *server_arguments(args.server, args.workers)]
     web += ["--bind", f"{args.host}:{args.port}", "--graceful-timeout", "10"]
     web += gunicorn_log_arguments(verbose=args.verbose)
-    environment = serve_environment(os.environ, host=args.host, port=args.port, server=args.server)
+    environment = serve_environment(
+        os.environ,
+        host=args.host,
+        port=args.port,
+        server=args.server,
+        live_port=None if args.no_live else live_port,
+    )
     environment = quiet_environment(environment, verbose=args.verbose)
     worker = None
     if is_embedded_broker() and not args.no_worker:
         worker = [sys.executable, "-m", "circlemart.config.cli", "worker"]
         worker += ["--loglevel=INFO"] if args.verbose else ["--loglevel=WARNING", "--quiet"]
         print("background worker: embedded broker (message files in the data dir)")
+    live = None
+    if not args.no_live:
+        live = live_arguments(
+            host=args.host, port=live_port, workers=args.live_workers, verbose=args.verbose
+        )
+        layer = "Redis" if environment.get("REDIS_URL", "").strip() else "in-memory"
+        print(
+            f"live rooms: websockets on {live_url_for(args.host, live_port)}/ws/live/ "
+            f"({args.live_workers} process{'es' if args.live_workers > 1 else ''}, "
+            f"{layer} channel layer)"
+        )
     print(f"Circlemart on http://{args.host}:{args.port}  (Ctrl-C stops it)", flush=True)
     site = environment["SITE_URL"].rstrip("/")
     banner = ReadyBanner(
         url=f"http://{_probe_host(args.host)}:{args.port}/hello",
-        text=ready_banner(site, verbose=args.verbose),
+        text=ready_banner(
+            site,
+            verbose=args.verbose,
+            live_url=None if live is None else live_url_for(args.host, live_port),
+        ),
     )
-    return Supervisor(web=web, worker=worker, environment=environment, ready=banner).run()
+    return Supervisor(
+        web=web, worker=worker, live=live, environment=environment, ready=banner
+    ).run()
+
+
+def live_url_for(host: str, port: int) -> str:
+    """The websocket origin of `serve`'s live server (ws://, a wildcard becomes loopback)."""
+    return "ws" + site_url_for(host, port).removeprefix("http")
+
+
+def live_arguments(*, host: str, port: int, workers: int, verbose: bool) -> list[str]:
+    """uvicorn serving the ASGI application (websockets through the `websockets` package)."""
+    command = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "circlemart.config.asgi:application",
+        "--host",
+        host.strip("[]") or "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        # The `websockets` package's Sans-I/O protocol (uvicorn's plain "websockets" one is
+        # deprecated).
+        "--ws",
+        "websockets-sansio",
+        # Above the protocol's 2 KiB frame limit, so the consumer can answer 4413 itself;
+        # far below uvicorn's 16 MiB default, so a client cannot make it buffer megabytes.
+        "--ws-max-size",
+        str(LIVE_WS_MAX_BYTES),
+        # Small JSON frames fanned out to many viewers: compressing each one for each socket
+        # costs the CPU that delivery needs and saves a few bytes.
+        "--ws-per-message-deflate",
+        "false",
+        # Django's ASGI handler speaks no lifespan protocol.
+        "--lifespan",
+        "off",
+        "--timeout-graceful-shutdown",
+        "5",
+        "--no-server-header",
+    ]
+    if verbose:
+        return [*command, "--log-level", "info"]
+    return [*command, "--log-level", "warning", "--no-access-log"]
+
+
+LIVE_WS_MAX_BYTES = 64 * 1024
 
 
 def gunicorn_log_arguments(*, verbose: bool) -> list[str]:
@@ -114,7 +222,7 @@ def _probe_host(host: str) -> str:
     return f"[{host}]" if ":" in host and not host.startswith("[") else host
 
 
-def ready_banner(site: str, *, verbose: bool) -> str:
+def ready_banner(site: str, *, verbose: bool, live_url: str | None = None) -> str:
     """What `serve` prints once the site answers: where to go and who to sign in as."""
     from circlemart.accounts.seed import staff_logins
 
@@ -124,6 +232,10 @@ def ready_banner(site: str, *, verbose: bool) -> str:
         f"  storefront      {site}/",
         f"  back office     {site}/admin/",
         f"  API docs        {site}/api/v1/docs",
+    ]
+    if live_url is not None:
+        lines.append(f"  live rooms      {site}/live/  (websockets: {live_url}/ws/live/)")
+    lines += [
         "",
         "Demo logins (after `make seed` / `circlemart seed-demo`):",
     ]
@@ -190,9 +302,18 @@ def site_url_for(host: str, port: int) -> str:
 
 
 def serve_environment(
-    base: Mapping[str, str], *, host: str, port: int, server: str
+    base: Mapping[str, str],
+    *,
+    host: str,
+    port: int,
+    server: str,
+    live_port: int | None = None,
 ) -> dict[str, str]:
-    """The environment of the web server and the worker that `circlemart serve` starts."""
+    """The environment of the web server, the live server and the worker that `circlemart
+    serve` starts. With a live server (`live_port`), pages open their websocket at
+    ws://<host>:<live_port> (LIVE_WEBSOCKET_URL) unless it is set (even empty: same origin)
+    or the site is served over https (a reverse proxy in front routes /ws/ on the same
+    origin; a ws:// URL from an https page would be blocked as mixed content)."""
     environment = dict(base)
     if server == "asgi":
         # Each ASGI request runs on a new thread: persistent per-thread connections would
@@ -200,6 +321,12 @@ def serve_environment(
         environment.setdefault("DB_CONN_MAX_AGE", "0")
     if not environment.get("SITE_URL", "").strip():
         environment["SITE_URL"] = site_url_for(host, port)
+    if (
+        live_port is not None
+        and "LIVE_WEBSOCKET_URL" not in environment
+        and not environment["SITE_URL"].strip().lower().startswith("https:")
+    ):
+        environment["LIVE_WEBSOCKET_URL"] = live_url_for(host, live_port)
     return environment
 
 
@@ -250,13 +377,29 @@ def describe_exit(code: int) -> str:
     return f"exit code {code}"
 
 
-class Supervisor:
-    """Keeps the web server up and the background worker running beside it.
+@dataclass
+class Tended:
+    """A child that `Supervisor` restarts with back-off whenever it exits (the background
+    worker, the live websocket server), in a session of its own so that whatever processes it
+    started (a prefork pool, uvicorn's workers) die with it."""
 
-    A worker that exits, however it dies, is restarted with back-off; the web server is never
-    stopped for it. SIGTERM or SIGINT stops both. If the web server itself exits (it restarts
-    its own workers, so this means it cannot run), the worker is stopped too and its exit code
-    returned: the site is down and whoever runs `serve` should know.
+    label: str
+    command: list[str]
+    backoff: Backoff
+    process: subprocess.Popen[bytes] | None = None
+    started: float = 0.0
+    restart_at: float = 0.0
+    restarts: int = 0
+
+
+class Supervisor:
+    """Keeps the web server up, and the background worker and the live websocket server
+    running beside it.
+
+    A worker or live server that exits, however it dies, is restarted with back-off; the web
+    server is never stopped for it. SIGTERM or SIGINT stops them all. If the web server itself
+    exits (it restarts its own workers, so this means it cannot run), the others are stopped
+    too and its exit code returned: the site is down and whoever runs `serve` should know.
     """
 
     def __init__(
@@ -265,6 +408,7 @@ class Supervisor:
         web: list[str],
         worker: list[str] | None,
         environment: Mapping[str, str],
+        live: list[str] | None = None,
         backoff: Backoff | None = None,
         stop_timeout: float = 15.0,
         ready: ReadyBanner | None = None,
@@ -272,25 +416,39 @@ class Supervisor:
         self.ready = ready
         self.web_command = web
         self.worker_command = worker
+        self.live_command = live
         self.environment = dict(environment)
         self.backoff = backoff or Backoff()
         self.stop_timeout = stop_timeout
         self.web: subprocess.Popen[bytes] | None = None
-        self.worker: subprocess.Popen[bytes] | None = None
-        self.worker_started = 0.0
-        self.restart_at = 0.0
-        self.restarts = 0
+        self.tended: list[Tended] = []
+        if worker:
+            self.tended.append(Tended("background worker", worker, self.backoff))
+        if live:
+            self.tended.append(Tended("live server", live, replace(self.backoff)))
         self.stopping = False
 
     def _stop(self, signum: int, frame: FrameType | None) -> None:
         self.stopping = True
 
+    @property
+    def worker(self) -> subprocess.Popen[bytes] | None:
+        return next((t.process for t in self.tended if t.command is self.worker_command), None)
+
+    @property
+    def live(self) -> subprocess.Popen[bytes] | None:
+        return next((t.process for t in self.tended if t.command is self.live_command), None)
+
+    @property
+    def restarts(self) -> int:
+        return sum(child.restarts for child in self.tended)
+
     def run(self) -> int:
         signal.signal(signal.SIGINT, self._stop)
         signal.signal(signal.SIGTERM, self._stop)
         self.web = subprocess.Popen(self.web_command, env=self.environment)  # noqa: S603
-        if self.worker_command:
-            self._start_worker()
+        for child in self.tended:
+            self._start(child)
         exit_code = 0
         try:
             while not self.stopping:
@@ -299,7 +457,8 @@ class Supervisor:
                     logger.error("the web server stopped (%s)", describe_exit(web_code))
                     exit_code = web_code
                     break
-                self._tend_worker()
+                for child in self.tended:
+                    self._tend(child)
                 if self.ready is not None:
                     self.ready.poll()
                 time.sleep(0.2)
@@ -307,49 +466,52 @@ class Supervisor:
             self._stop_children()
         return exit_code
 
-    def _start_worker(self) -> None:
-        assert self.worker_command is not None
-        # A session of its own: when the worker dies, its pool and beat processes are
-        # stopped with it (the group), and a Ctrl-C reaches it only through this supervisor.
-        self.worker = subprocess.Popen(  # noqa: S603  (our own arguments)
-            self.worker_command, env=self.environment, start_new_session=True
+    def _start(self, child: Tended) -> None:
+        # A session of its own: when the child dies, its pool / worker processes are stopped
+        # with it (the group), and a Ctrl-C reaches it only through this supervisor.
+        child.process = subprocess.Popen(  # noqa: S603  (our own arguments)
+            child.command, env=self.environment, start_new_session=True
         )
-        self.worker_started = time.monotonic()
-        logger.info("background worker started (pid %d)", self.worker.pid)
+        child.started = time.monotonic()
+        logger.info("%s started (pid %d)", child.label, child.process.pid)
 
-    def _tend_worker(self) -> None:
-        if self.worker is not None:
-            code = self.worker.poll()
+    def _tend(self, child: Tended) -> None:
+        if child.process is not None:
+            code = child.process.poll()
             if code is None:
                 return
-            uptime = time.monotonic() - self.worker_started
-            self._kill_worker_group(self.worker)
-            self.worker = None
-            delay = self.backoff.delay_after(uptime)
-            self.restart_at = time.monotonic() + delay
-            self.restarts += 1
+            uptime = time.monotonic() - child.started
+            self._kill_group(child.process)
+            child.process = None
+            delay = child.backoff.delay_after(uptime)
+            child.restart_at = time.monotonic() + delay
+            child.restarts += 1
             logger.warning(
-                "background worker stopped (%s) after %.1fs; restarting in %gs"
-                " (the web server keeps serving)",
+                "%s stopped (%s) after %.1fs; restarting in %gs (the web server keeps serving)",
+                child.label,
                 describe_exit(code),
                 uptime,
                 delay,
             )
-        elif self.worker_command and time.monotonic() >= self.restart_at:
-            self._start_worker()
+        elif time.monotonic() >= child.restart_at:
+            self._start(child)
 
     @staticmethod
-    def _kill_worker_group(worker: subprocess.Popen[bytes]) -> None:
-        """Pool and beat processes a dead worker left behind; whatever they held is
-        requeued by the next worker."""
+    def _kill_group(process: subprocess.Popen[bytes]) -> None:
+        """Pool and worker processes a dead child left behind; whatever a worker held is
+        requeued by the next worker, a live viewer reconnects with its last sequence."""
         with suppress(ProcessLookupError, PermissionError):
-            os.killpg(worker.pid, signal.SIGKILL)
+            os.killpg(process.pid, signal.SIGKILL)
+
+    _kill_worker_group = _kill_group
 
     def _stop_children(self) -> None:
-        children = [child for child in (self.web, self.worker) if child is not None]
+        running = [child.process for child in self.tended if child.process is not None]
+        children = [child for child in (self.web, *running) if child is not None]
         for child in children:
             if child.poll() is None:
-                # The worker finishes its running tasks and requeues what it holds.
+                # The worker finishes its running tasks and requeues what it holds; the live
+                # server closes its websockets (clients reconnect with their last sequence).
                 child.send_signal(signal.SIGTERM)
         deadline = time.monotonic() + self.stop_timeout
         for child in children:
@@ -358,8 +520,8 @@ class Supervisor:
             except subprocess.TimeoutExpired:
                 child.kill()
                 child.wait()
-        if self.worker is not None:
-            self._kill_worker_group(self.worker)
+        for process in running:
+            self._kill_group(process)
 
 
 def worker(argv: Sequence[str]) -> int:

@@ -15,6 +15,7 @@ from circlemart.catalog import selectors as catalog_selectors
 from circlemart.catalog.seed import ratings_match_reviews, seed_products
 from circlemart.config.demo_world import seed_demo_world
 from circlemart.growth.seed import seed_growth
+from circlemart.live.seed import seed_live
 from circlemart.orders.seed import demo_purchases, payments_in_process, seed_orders
 from circlemart.promotions.seed import seed_promotions
 from circlemart.reviews.seed import rating_summaries, seed_reviews
@@ -47,6 +48,9 @@ def seed_world(*, seed: int, users: int, products: int = 5000, progress: bool = 
     )
     with payments_in_process():  # what reviews publish (points, search) is handled now
         seed_reviews(rng=random.Random(seed + 8), purchases=demo_purchases())
+    # Live rooms (one on air, upcoming, replays): the creator login, products in stock and the
+    # paid demo orders above. Before promotions, whose summary counts the live coupon too.
+    seed_live(rng=random.Random(seed + 10), user_ids=user_ids, progress=progress)
     promotions = seed_promotions(rng=random.Random(seed + 5), user_ids=user_ids)
     # The demo logins' own world uses the shoppers, notes, deals and coupons above; growth
     # comes after it, so its level reviews and badges see the same world on every run.

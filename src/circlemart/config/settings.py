@@ -200,15 +200,33 @@ if REDIS_URL:
             "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 2, "SOCKET_TIMEOUT": 2},
         }
     }
+    # Pub/sub, not channels_redis' list-based core layer: under a thousand-viewer fan-out the
+    # core layer's receive loop timed out and dropped viewers (bench/live_fanout.py). Pub/sub
+    # delivers at most once; a live-room consumer fills any gap from the room's log.
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
             "CONFIG": {"hosts": [REDIS_URL]},
         }
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    # channels' in-memory layer with O(1) expiry and one copy per broadcast (live rooms with
+    # a thousand viewers; circlemart.live.channel_layers). One process only, like its parent.
+    CHANNEL_LAYERS = {
+        "default": {"BACKEND": "circlemart.live.channel_layers.FanOutInMemoryChannelLayer"}
+    }
+
+# --- Live rooms (websockets) -----------------------------------------------------------------
+# Where pages open the live rooms' websocket (`<url>/ws/live/<id>/`): "" = the page's own
+# origin (production: the reverse proxy routes /ws/ to the ASGI service); `circlemart serve`
+# sets ws://<host>:<live port> for its children. docs/operations.md, docs/live-protocol.md.
+LIVE_WEBSOCKET_URL = env_str("LIVE_WEBSOCKET_URL").strip().rstrip("/")
+# How many ASGI (websocket) processes serve the live rooms in this deployment, across every
+# box: more than one needs the Redis channel layer (`check --deploy` warns otherwise).
+LIVE_WORKERS = env_int("LIVE_WORKERS", 1)
+# Where `make install` put npm packages for the live pages (hls.js; not committed).
+LIVE_NPM_DIR = Path(env_str("LIVE_NPM_DIR") or PACKAGE_DIR.parent.parent / "var" / "npm")
 
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL")
 CELERY_EMBEDDED_BROKER_DIR = DATA_DIR / "broker"
@@ -312,6 +330,8 @@ STATICFILES_FINDERS = [
     "django.contrib.staticfiles.finders.FileSystemFinder",
     "django.contrib.staticfiles.finders.AppDirectoriesFinder",
     "circlemart.analytics.dashboards.staticfiles.PlotlyFinder",
+    # hls.js for the live rooms, from the npm registry at `make install` (when npm exists).
+    "circlemart.live.staticfiles.HlsJsFinder",
 ]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = DATA_DIR / "media"

@@ -58,6 +58,8 @@ urlpatterns = [
     path("reviews/", include("circlemart.reviews.urls")),
     path("tracking/", include("circlemart.analytics.tracking.urls")),
     path("growth/", include("circlemart.growth.urls")),
+    path("live/", include("circlemart.live.urls")),
+    path("live/", include("circlemart.live.host_urls")),  # the host's console, /live/new/
     # Notes, circles, topics, profiles and feeds: /notes/…, /circles/…, /t/…, /u/…, /feed/…
     path("", include("circlemart.social.urls")),
     path("", include("circlemart.storefront.urls")),

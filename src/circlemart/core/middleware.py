@@ -56,6 +56,44 @@ RELAXED_POLICY = (
     "frame-ancestors 'none'"
 )
 RELAXED_PREFIXES = ("/admin/", "/api/docs", "/api/v1/docs")
+# The live rooms' pages open a websocket (to LIVE_WEBSOCKET_URL's origin, or their own host over
+# ws/wss: older browsers do not count those as 'self') and play the video from whatever media
+# server the host gives: hls.js fetches playlists and segments with XHR (connect-src https:),
+# feeds them to the player through MediaSource blobs (media-src blob:) and may run in a blob
+# worker. Every other directive stays the strict one.
+LIVE_PAGE_PREFIX = "/live/"
+
+
+def websocket_origin(url: str) -> str:
+    """`ws://host:port` of a websocket URL (path dropped); "" unless it is ws:// or wss://."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url.strip())
+    if parts.scheme not in {"ws", "wss"} or not parts.netloc:
+        return ""
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def live_page_policy(policy: str, request: HttpRequest) -> str:
+    """The strict policy with the live pages' websocket and media sources added."""
+    from django.core.exceptions import DisallowedHost
+
+    sources = ["'self'"]
+    configured = websocket_origin(settings.LIVE_WEBSOCKET_URL)
+    if configured:
+        sources.append(configured)
+    try:
+        host = request.get_host()
+    except DisallowedHost:
+        host = ""
+    if host and re.fullmatch(r"[A-Za-z0-9.\-:\[\]]+", host):
+        same_origin = f"{'wss' if request.is_secure() else 'ws'}://{host}"
+        if same_origin != configured:
+            sources.append(same_origin)
+    sources.append("https:")
+    policy = policy.replace("connect-src 'self'", "connect-src " + " ".join(sources), 1)
+    policy = policy.replace("media-src 'self' https:", "media-src 'self' https: blob:", 1)
+    return policy.replace("; object-src", "; worker-src 'self' blob:; object-src", 1)
 
 
 class ContentSecurityPolicyMiddleware:
@@ -71,6 +109,8 @@ class ContentSecurityPolicyMiddleware:
         if "Content-Security-Policy" not in response:
             relaxed = request.path.startswith(RELAXED_PREFIXES)
             policy = RELAXED_POLICY if relaxed else STRICT_POLICY.format(nonce=nonce)
+            if not relaxed and request.path.startswith(LIVE_PAGE_PREFIX):
+                policy = live_page_policy(policy, request)
             response["Content-Security-Policy"] = policy
         return response
 

@@ -6,3 +6,6 @@ class LiveConfig(AppConfig):
     name = "circlemart.live"
     label = "live"
     verbose_name = _("Live rooms")
+
+    def ready(self) -> None:
+        from circlemart.live import handlers, tasks  # noqa: F401  (registers)

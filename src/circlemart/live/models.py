@@ -72,6 +72,8 @@ class RoomTransition(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("state move")
+        verbose_name_plural = _("state moves")
         ordering = ["id"]
 
     def __str__(self) -> str:
@@ -84,6 +86,8 @@ class RoomProduct(models.Model):
     position = models.PositiveSmallIntegerField(_("position"), default=0)
 
     class Meta:
+        verbose_name = _("room product")
+        verbose_name_plural = _("room products")
         ordering = ["position", "id"]
         constraints = [
             models.UniqueConstraint(fields=["room", "product_id"], name="live_room_product_once")
@@ -100,6 +104,8 @@ class RoomAssistant(models.Model):
     user = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="+")
 
     class Meta:
+        verbose_name = _("assistant")
+        verbose_name_plural = _("assistants")
         constraints = [
             models.UniqueConstraint(fields=["room", "user"], name="live_room_assistant_once")
         ]
@@ -119,6 +125,7 @@ class MessageKind(models.TextChoices):
     DELETE = "delete", _("Deleted message")
     MUTE = "mute", _("Mute")
     ORDER = "order", _("Order")
+    SLOW_MODE = "slow_mode", _("Slow mode")
 
 
 class RoomMessage(models.Model):
@@ -135,6 +142,8 @@ class RoomMessage(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
+        verbose_name = _("room message")
+        verbose_name_plural = _("room messages")
         ordering = ["room", "sequence"]
         constraints = [
             models.UniqueConstraint(fields=["room", "sequence"], name="live_message_sequence_once"),
@@ -159,6 +168,8 @@ class RoomMute(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("mute")
+        verbose_name_plural = _("mutes")
         constraints = [models.UniqueConstraint(fields=["room", "user"], name="live_mute_once")]
 
     def __str__(self) -> str:
@@ -173,6 +184,8 @@ class RoomCoupon(models.Model):
     dropped_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("live coupon")
+        verbose_name_plural = _("live coupons")
         constraints = [
             models.UniqueConstraint(
                 fields=["room", "coupon_template_id"], name="live_room_coupon_once"
@@ -195,6 +208,8 @@ class ViewerSession(models.Model):
     left_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("viewer session")
+        verbose_name_plural = _("viewer sessions")
         indexes = [models.Index(fields=["room", "joined_at"], name="live_session_room_joined")]
 
     def __str__(self) -> str:
@@ -212,6 +227,8 @@ class RoomOrder(models.Model):
     paid_at = models.DateTimeField(db_index=True)
 
     class Meta:
+        verbose_name = _("room order")
+        verbose_name_plural = _("room orders")
         constraints = [models.CheckConstraint(condition=Q(total__gte=0), name="live_order_total")]
 
     def __str__(self) -> str:

@@ -3,6 +3,7 @@ in the room's log in the caller's transaction, and reaches the room's viewers af
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -54,8 +55,53 @@ def publish(
     return frame
 
 
+def frame_event(frame: dict[str, Any]) -> dict[str, Any]:
+    """The channel-layer message carrying a frame, encoded once here rather than once per
+    viewer's connection."""
+    text = json.dumps(frame, ensure_ascii=False, separators=(",", ":"))
+    return {"type": FRAME_EVENT, "frame": frame, "text": text}
+
+
+# room id → the highest seq this process has sent to the room's group (see ticker.poll_log).
+_sent_locally: dict[int, int] = {}
+
+
+def sent_locally(room_id: int) -> int:
+    return _sent_locally.get(room_id, 0)
+
+
 def send_to_room(room_id: int, frame: dict[str, Any]) -> None:
     """Send a frame to the room's connected viewers now (sequenced frames go through publish)."""
     layer = get_channel_layer()
     if layer is not None:
-        async_to_sync(layer.group_send)(room_group(room_id), {"type": FRAME_EVENT, "frame": frame})
+        async_to_sync(layer.group_send)(room_group(room_id), frame_event(frame))
+    seq = frame.get("seq")
+    if isinstance(seq, int) and seq > _sent_locally.get(room_id, 0):
+        _sent_locally[room_id] = seq
+
+
+# The channel-layer message type that closes a viewer's sockets (method `live_close`).
+CLOSE_EVENT = "live.close"
+
+
+def user_group(room_id: int, user_id: int) -> str:
+    """One signed-in user's connections to one room (mute notices, kicks)."""
+    return f"live.room.{room_id}.user.{user_id}"
+
+
+def send_to_user(room_id: int, user_id: int, frame: dict[str, Any]) -> None:
+    """Send an unsequenced frame to one user's connections to the room now."""
+    layer = get_channel_layer()
+    if layer is not None:
+        async_to_sync(layer.group_send)(
+            user_group(room_id, user_id), {"type": FRAME_EVENT, "frame": frame}
+        )
+
+
+def close_user(room_id: int, user_id: int, *, frame: dict[str, Any], code: int) -> None:
+    """Send `frame` to the user's connections to the room, then close them with `code`."""
+    layer = get_channel_layer()
+    if layer is not None:
+        async_to_sync(layer.group_send)(
+            user_group(room_id, user_id), {"type": CLOSE_EVENT, "frame": frame, "code": code}
+        )

@@ -202,3 +202,19 @@ class BestCoupons:
     saving: int
     total: int
     currency: str
+
+
+@dataclass(frozen=True)
+class UnlistedCoupon:
+    """A non-public campaign handed out by another feature (a live room's drop)."""
+
+    template_id: int
+    name: str
+    name_en: str
+    amount: int
+    min_spend: int
+    currency: str
+    quantity: int | None
+    remaining: int | None
+    claimed_by_viewer: int
+    is_active: bool

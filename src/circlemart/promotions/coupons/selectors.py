@@ -40,6 +40,7 @@ from circlemart.promotions.coupons.contracts import (
     Scope,
     ScopeTerms,
     ThresholdTerms,
+    UnlistedCoupon,
 )
 from circlemart.promotions.coupons.models import (
     CouponTemplate,
@@ -541,3 +542,57 @@ def checkout_coupon_choices(
         currency=quote.currency,
         unusable=unusable,
     )
+
+
+def claim_counts(*, template_ids: Iterable[int]) -> dict[int, int]:
+    """How many coupons shoppers claimed of each template (used or not), e.g. a live room's."""
+    rows = (
+        UserCoupon.objects.filter(template_id__in=list(template_ids))
+        .values("template_id")
+        .annotate(claims=Count("id"))
+        .values_list("template_id", "claims")
+    )
+    return {int(template_id): int(claims) for template_id, claims in rows}
+
+
+def unlisted_coupons(
+    *, template_ids: Iterable[int], viewer_id: int | None
+) -> dict[int, UnlistedCoupon]:
+    """Non-public campaigns by id (a live room's coupons): their terms, how many are left and
+    how many the viewer holds; unknown ids are absent. Two queries at most."""
+    rows = list(
+        CouponTemplate.objects.filter(pk__in=list(template_ids), is_public=False).only(
+            "id",
+            "name",
+            "name_en",
+            "amount",
+            "min_spend",
+            "total_quantity",
+            "claimed_count",
+            "currency",
+            "is_active",
+        )
+    )
+    held: dict[int, int] = {}
+    if viewer_id is not None and rows:
+        held = dict(
+            UserCoupon.objects.filter(owner_id=viewer_id, template__in=rows)
+            .values("template_id")
+            .annotate(count=Count("id"))
+            .values_list("template_id", "count")
+        )
+    return {
+        row.pk: UnlistedCoupon(
+            template_id=row.pk,
+            name=row.name,
+            name_en=row.name_en,
+            amount=row.amount,
+            min_spend=row.min_spend,
+            currency=row.currency,
+            quantity=row.total_quantity,
+            remaining=row.remaining,
+            claimed_by_viewer=held.get(row.pk, 0),
+            is_active=row.is_active,
+        )
+        for row in rows
+    }

@@ -13,6 +13,7 @@ import secrets
 from collections import defaultdict
 from datetime import datetime, timedelta
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Case, F, Max, Q, Value, When
 from django.utils.translation import gettext as _
@@ -487,3 +488,48 @@ def coupon_grant(*, user_id: int, template_id: int) -> CouponRef:
             )
         )
     return _ref(coupon)
+
+
+# --- Unlisted campaigns (live rooms) ---------------------------------------------------------
+
+
+def coupon_template_create_unlisted(
+    *, name: str, amount: int, min_spend: int, quantity: int, valid_days: int, name_en: str = ""
+) -> int:
+    """A non-public campaign (not in the claim centre) handed out by another feature, e.g. a
+    live room's drop: a fixed amount off (a threshold when min_spend > 0), `quantity` coupons,
+    one per user, each valid `valid_days` days after claiming. Refusals: ValidationFailed
+    naming the field."""
+    row = CouponTemplate(
+        name=name,
+        name_en=name_en,
+        kind=CouponKind.THRESHOLD if min_spend > 0 else CouponKind.FIXED,
+        amount=amount,
+        min_spend=min_spend,
+        is_public=False,
+        valid_days=valid_days,
+        total_quantity=quantity,
+        per_user_limit=1,
+    )
+    try:
+        row.full_clean(exclude=["categories", "products"])
+    except ValidationError as error:
+        field, messages = next(iter(error.message_dict.items()))
+        raise ValidationFailed(messages[0], code="invalid_coupon", field=field) from None
+    row.save()
+    return row.pk
+
+
+def coupon_claim_unlisted(*, user_id: int, template_id: int) -> CouponRef:
+    """Claim a coupon of a non-public campaign the caller has already authorised (a live
+    room checks the room first). The same rules and exactness as coupon_claim: one
+    conditional UPDATE takes the quantity, so N coupons give exactly N claims."""
+    ratelimit.hit(f"coupon-claim:{user_id}", limit=CLAIM_RATE[0], window=CLAIM_RATE[1])
+    template = CouponTemplate.objects.filter(
+        pk=template_id, is_active=True, is_public=False
+    ).first()
+    if template is None:
+        raise NotFound(
+            _("This coupon does not exist."), code=errors.TEMPLATE_NOT_FOUND, field="template_id"
+        )
+    return _claim(template, user_id=user_id, code=None)

@@ -30,6 +30,7 @@ from django.db import transaction
 from django.db.models import F, Sum
 from django.utils.translation import gettext as _
 
+from circlemart.catalog import selectors as catalog
 from circlemart.core import clock, ratelimit
 from circlemart.core.errors import Conflict, DomainError, NotFound, ValidationFailed
 from circlemart.core.events import publish
@@ -40,7 +41,7 @@ from circlemart.promotions import events
 from circlemart.promotions.flash import errors as codes
 from circlemart.promotions.flash import store
 from circlemart.promotions.flash.contracts import FLASH_OPTION, FlashDrift, FlashOrderRef
-from circlemart.promotions.flash.models import FlashBuyer, FlashItem, FlashPurchase
+from circlemart.promotions.flash.models import FlashBuyer, FlashItem, FlashPurchase, FlashSession
 from circlemart.promotions.options import option_id
 
 logger = logging.getLogger(__name__)
@@ -570,3 +571,45 @@ def flash_item_sync(*, item_id: int) -> None:
         return
     state, _left, stock_delta, buyer_deltas = _drift(item)
     store.adjust(state, stock_delta=stock_delta, buyer_deltas=buyer_deltas)
+
+
+def flash_item_create(
+    *,
+    name: str,
+    sku_id: int,
+    price: int,
+    quantity: int,
+    starts_at: datetime,
+    ends_at: datetime,
+    per_user_limit: int = 1,
+) -> int:
+    """A one-item flash session (e.g. a live room's in-room deal) for an on-sale SKU: sold
+    through flash_buy like any flash item. Refusals: ValidationFailed naming the field."""
+    sku = catalog.skus_for_sale([sku_id]).get(sku_id)
+    if sku is None or not sku.is_sellable:
+        raise ValidationFailed(
+            _("This product is not on sale."), code="sku_not_sellable", field="sku_id"
+        )
+    if price <= 0 or price >= sku.price:
+        raise ValidationFailed(
+            _("The flash price must be more than zero and below the list price."),
+            code="invalid_flash_price",
+            field="price",
+        )
+    if quantity < 1:
+        raise ValidationFailed(_("At least one unit."), code="invalid_quantity", field="quantity")
+    if ends_at <= starts_at:
+        raise ValidationFailed(
+            _("The end must be after the start."), code="invalid_window", field="minutes"
+        )
+    with transaction.atomic():
+        session = FlashSession.objects.create(name=name[:60], starts_at=starts_at, ends_at=ends_at)
+        item = FlashItem.objects.create(
+            session=session,
+            sku_id=sku_id,
+            flash_price=price,
+            flash_stock=quantity,
+            per_user_limit=max(per_user_limit, 1),
+        )
+        transaction.on_commit(lambda: flash_item_sync(item_id=item.pk))
+    return item.pk

@@ -29,6 +29,7 @@ TAB_OF_VIEW: dict[tuple[str, str], str] = {
     ("promotions", "claim-centre"): "coupons",
     ("promotions", "bargain-deals"): "bargain",
     ("storefront", "group-deals"): "group",
+    ("live", "*"): "live",
 }
 
 

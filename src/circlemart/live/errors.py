@@ -1,0 +1,25 @@
+"""Error codes of the live app (the `code` in API error bodies and websocket error frames)."""
+
+ROOM_NOT_FOUND = "room_not_found"
+NOT_ROOM_HOST = "not_room_host"  # the move needs the host (or staff)
+NOT_MODERATOR = "not_room_moderator"
+MAY_NOT_HOST = "may_not_host"  # neither a creator nor merchant staff
+ILLEGAL_TRANSITION = "room_illegal_transition"
+NOT_EDITABLE = "room_not_editable"  # only a scheduled room changes its plan
+INVALID_TITLE = "invalid_title"
+INVALID_DESCRIPTION = "invalid_description"
+INVALID_VIDEO_URL = "invalid_video_url"
+START_IN_PAST = "start_in_past"
+PRODUCT_NOT_AVAILABLE = "product_not_available"
+TOO_MANY_PRODUCTS = "too_many_products"
+ASSISTANT_NOT_FOUND = "assistant_not_found"
+TOO_MANY_ASSISTANTS = "too_many_assistants"
+PRODUCT_NOT_IN_ROOM = "product_not_in_room"
+ROOM_NOT_LIVE = "room_not_live"
+COUPON_NOT_IN_ROOM = "coupon_not_in_room"
+COUPON_NOT_DROPPED = "coupon_not_dropped"
+INVALID_COUPON = "invalid_coupon"
+INVALID_FLASH = "invalid_flash"
+SKU_NOT_IN_ROOM = "sku_not_in_room"
+INVALID_ANNOUNCEMENT = "invalid_announcement"
+SENSITIVE_CONTENT = "sensitive_content"
