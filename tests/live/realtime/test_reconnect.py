@@ -87,14 +87,15 @@ def test_reconnect_on_the_in_memory_layer() -> None:
 def test_reconnect_on_the_redis_layer() -> None:
     layers = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            # The Redis layer the settings choose (pub/sub: at most once, gaps filled from the log).
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
             "CONFIG": {"hosts": [settings.REDIS_URL], "prefix": "test-live-rt"},
         }
     }
     with override_settings(CHANNEL_LAYERS=layers):
         from channels.layers import get_channel_layer
 
-        assert type(get_channel_layer()).__name__ == "RedisChannelLayer"
+        assert type(get_channel_layer()).__name__ == "RedisPubSubChannelLayer"
         _reconnect_receives_exactly_what_was_missed()
 
 

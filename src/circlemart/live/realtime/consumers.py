@@ -18,9 +18,10 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from circlemart.core.errors import DomainError
+from circlemart.live.realtime import relay as relays
 from circlemart.live.realtime import ticker as tickers
 from circlemart.live.realtime.auth import SUBPROTOCOL, scope_language
-from circlemart.live.realtime.broadcast import FRAME_EVENT, room_group, user_group
+from circlemart.live.realtime.broadcast import FRAME_EVENT, user_group
 from circlemart.live.selectors import chat as chat_selectors
 from circlemart.live.services import chat as chat_services
 
@@ -121,6 +122,7 @@ class LiveRoomConsumer(AsyncWebsocketConsumer):
     last_seq = 0
     session_id: int | None = None
     ticker: tickers.RoomTicker | None = None
+    relay: relays.RoomRelay | None = None
     joined_groups: tuple[str, ...] = ()
     likes_window_start = 0.0
     likes_in_window = 0
@@ -145,10 +147,10 @@ class LiveRoomConsumer(AsyncWebsocketConsumer):
         except BadFrame:
             await self.close(CLOSE_BAD_FRAME)
             return
-        # Join before reading the log: a frame committed from now on reaches this connection
-        # through the group (queued until connect returns), anything before is in the log.
-        await self.channel_layer.group_add(room_group(self.room_id), self.channel_name)
-        self.joined_groups = (room_group(self.room_id),)
+        # Subscribe before reading the log: a frame committed from now on reaches this
+        # connection through the room's relay (held until it has caught up), anything before
+        # is in the log.
+        self.relay = await relays.subscribe(self.room_id, self)
         welcome = await database_sync_to_async(_welcome)(self.scope, self.room_id)
         if welcome is None:
             await self._leave_groups()
@@ -197,6 +199,9 @@ class LiveRoomConsumer(AsyncWebsocketConsumer):
             self.last_seq = resume_from
             await self._send_logged(until_seq=welcome.room.last_sequence)
             self.last_seq = max(self.last_seq, welcome.room.last_sequence)
+        while pending := self.relay.take_pending(self):
+            for event in pending:
+                await self.live_frame(event)
 
     def _resume_from(self) -> int | None:
         """The client's last applied seq (None: a new client); BadFrame if malformed."""
@@ -234,6 +239,9 @@ class LiveRoomConsumer(AsyncWebsocketConsumer):
             await database_sync_to_async(chat_services.viewer_session_close)(session_id=session_id)
 
     async def _leave_groups(self) -> None:
+        if self.relay is not None:
+            relay, self.relay = self.relay, None
+            await relays.unsubscribe(relay, self)
         for group in self.joined_groups:
             await self.channel_layer.group_discard(group, self.channel_name)
         self.joined_groups = ()
