@@ -34,6 +34,7 @@ OUR_PREFIXES = (
     "promotions.",
     "reviews.",
     "growth.",
+    "live.",
 )
 
 

@@ -35,6 +35,7 @@ app.autodiscover_tasks(
         "circlemart.analytics.goals",
         "circlemart.analytics.metrics",
         "circlemart.growth",
+        "circlemart.live",
     ]
 )
 

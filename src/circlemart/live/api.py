@@ -7,9 +7,11 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest
 from ninja import Router, Status
 
+from circlemart.core.pagination import PageLimit
 from circlemart.core.web import signed_in_id, viewer_id
 from circlemart.live.contracts import Section
 from circlemart.live.schemas import (
@@ -45,9 +47,11 @@ def room_list(
     request: HttpRequest,
     section: Section = Section.LIVE,
     host_id: int | None = None,
-    limit: int = 20,
+    limit: PageLimit = None,
 ) -> dict[str, Any]:
-    return {"items": selectors.rooms_list(section=section.value, limit=limit, host_id=host_id)}
+    return {
+        "items": selectors.rooms_list(section=section.value, limit=limit or 20, host_id=host_id)
+    }
 
 
 @router.get("/rooms/{room_id}", response=RoomOut, auth=None, summary="A room as you see it")
@@ -165,10 +169,10 @@ def announce(request: HttpRequest, room_id: int, payload: AnnouncementIn) -> Sta
     summary="The room's message log after a sequence number",
 )
 def messages(
-    request: HttpRequest, room_id: int, after_seq: int = 0, limit: int = 200
+    request: HttpRequest, room_id: int, after_seq: int = 0, limit: PageLimit = None
 ) -> dict[str, Any]:
-    rows = selectors.room_messages(room_id=room_id, after_seq=max(after_seq, 0), limit=limit)
-    bounded = max(1, min(limit, 1000))
+    bounded = limit or settings.API_PAGE_SIZE_MAX
+    rows = selectors.room_messages(room_id=room_id, after_seq=max(after_seq, 0), limit=bounded)
     return {
         "items": [log_message_out(row) for row in rows],
         "last_seq": rows[-1].seq if rows else max(after_seq, 0),

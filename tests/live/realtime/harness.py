@@ -5,6 +5,7 @@ through asgiref so the tests need no asyncio plugin."""
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 from urllib.parse import unquote, urlparse
@@ -12,6 +13,7 @@ from urllib.parse import unquote, urlparse
 from asgiref.sync import async_to_sync, sync_to_async
 from asgiref.testing import ApplicationCommunicator
 from django.conf import settings
+from django.db import connections
 from django.test import Client
 
 from circlemart.accounts.models import User
@@ -141,7 +143,24 @@ async def send(comm: WebsocketCommunicator, frame: dict[str, Any]) -> None:
 
 
 def run(body: Callable[[], Awaitable[None]]) -> None:
-    async_to_sync(body)()
+    """Run the async test body on a thread of its own: in the full suite an earlier browser
+    test (Playwright's sync API) can leave an event loop running on the main thread, where
+    async_to_sync refuses to start."""
+    failure: list[BaseException] = []
+
+    def target() -> None:
+        try:
+            async_to_sync(body)()
+        except BaseException as error:  # handed to the test's thread below
+            failure.append(error)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=target, name="live-test-body")
+    thread.start()
+    thread.join()
+    if failure:
+        raise failure[0]
 
 
 db = sync_to_async  # run ORM/service code from the async test body (same thread as the test)
