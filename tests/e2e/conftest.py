@@ -54,10 +54,12 @@ class BrowserLog:
         return self.console_errors + self.page_errors + self.failed_responses
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    # Playwright's sync API keeps an asyncio loop in this thread; Django refuses ORM calls
-    # from a thread with a running loop unless told the calls really are synchronous.
+    # Playwright's sync API keeps an asyncio loop running in this thread while it is open;
+    # Django refuses ORM calls from such a thread unless told they really are synchronous.
+    # Module scope: the loop stops when a worker moves on, so later non-browser tests on the
+    # same xdist worker (async_to_sync, asyncio.run) do not find a loop running.
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(

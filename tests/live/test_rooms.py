@@ -3,13 +3,14 @@ broadcast), follower reminders exactly once."""
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from typing import Any
 
 import pytest
-from asgiref.sync import async_to_sync
+from asgiref.sync import async_to_sync, sync_to_async
 from channels.layers import get_channel_layer
 from django.db import connection
 from django.utils import timezone
@@ -363,13 +364,21 @@ def test_the_state_frame_reaches_the_room_after_commit(
 ) -> None:
     room = RoomFactory()
     layer = get_channel_layer()
-    channel = async_to_sync(layer.new_channel)()
-    async_to_sync(layer.group_add)(room_group(room.pk), channel)
 
-    with django_capture_on_commit_callbacks(execute=True):
-        rooms.room_start(actor_id=room.host_id, room_id=room.pk)
+    def start() -> None:
+        with django_capture_on_commit_callbacks(execute=True):
+            rooms.room_start(actor_id=room.host_id, room_id=room.pk)
 
-    message = async_to_sync(layer.receive)(channel)
+    async def scenario() -> dict[str, Any]:
+        # One event loop throughout: the Redis pub/sub layer keeps its channels per loop.
+        channel = await layer.new_channel()
+        await layer.group_add(room_group(room.pk), channel)
+        await sync_to_async(start)()
+        received = await asyncio.wait_for(layer.receive(channel), timeout=10)
+        await layer.group_discard(room_group(room.pk), channel)
+        return dict(received)
+
+    message = async_to_sync(scenario)()
     assert message["type"] == "live.frame"
     frame = message["frame"]
     assert (frame["type"], frame["seq"], frame["data"]) == (
@@ -377,7 +386,6 @@ def test_the_state_frame_reaches_the_room_after_commit(
         1,
         {"state": "live", "from": "scheduled"},
     )
-    async_to_sync(layer.group_discard)(room_group(room.pk), channel)
 
 
 # --- followers' news ----------------------------------------------------------------------
