@@ -25,6 +25,7 @@ from circlemart.notifications.api import router as notifications_router
 from circlemart.orders.api import router as orders_router
 from circlemart.payments.api import router as payments_router
 from circlemart.promotions.api import router as promotions_router
+from circlemart.recommend.api import router as recommend_router
 from circlemart.reviews.api import router as reviews_router
 from circlemart.search.api import history_router as search_history_router
 from circlemart.search.api import router as search_router
@@ -74,3 +75,4 @@ api.add_router("/events", analytics_router)
 api.add_router("/analytics", analyses_router)
 api.add_router("/growth", growth_router)
 api.add_router("/live", live_router)
+api.add_router("/recommend", recommend_router)

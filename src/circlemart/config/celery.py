@@ -36,6 +36,7 @@ app.autodiscover_tasks(
         "circlemart.analytics.metrics",
         "circlemart.growth",
         "circlemart.live",
+        "circlemart.recommend",
     ]
 )
 

@@ -102,6 +102,7 @@ INSTALLED_APPS = [
     "circlemart.analytics",
     "circlemart.growth",
     "circlemart.live",
+    "circlemart.recommend",
     "circlemart.storefront",
 ]
 
@@ -216,6 +217,16 @@ else:
     CHANNEL_LAYERS = {
         "default": {"BACKEND": "circlemart.live.channel_layers.FanOutInMemoryChannelLayer"}
     }
+
+# --- Recommendations -------------------------------------------------------------------------
+# Where trained model files live (docs/recommend.md) and how often a process re-reads which
+# version serves (a switch or rollback reaches every process within this many seconds).
+RECOMMEND_MODEL_DIR = Path(env_str("RECOMMEND_MODEL_DIR") or DATA_DIR / "recommend")
+RECOMMEND_SLOT_CHECK_SECONDS = env_int("RECOMMEND_SLOT_CHECK_SECONDS", 5)
+# Ranks the discover feed of notes per viewer; "" keeps the plain hot-score order.
+SOCIAL_DISCOVER_RANKER = env_str(
+    "SOCIAL_DISCOVER_RANKER", "circlemart.recommend.notes.ranker.PersonalisedNoteRanker"
+)
 
 # --- Live rooms (websockets) -----------------------------------------------------------------
 # Where pages open the live rooms' websocket (`<url>/ws/live/<id>/`): "" = the page's own

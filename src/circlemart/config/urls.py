@@ -58,6 +58,7 @@ urlpatterns = [
     path("reviews/", include("circlemart.reviews.urls")),
     path("tracking/", include("circlemart.analytics.tracking.urls")),
     path("growth/", include("circlemart.growth.urls")),
+    path("rec/", include("circlemart.recommend.urls")),
     path("live/", include("circlemart.live.urls")),
     path("live/", include("circlemart.live.host_urls")),  # the host's console, /live/new/
     # Notes, circles, topics, profiles and feeds: /notes/…, /circles/…, /t/…, /u/…, /feed/…

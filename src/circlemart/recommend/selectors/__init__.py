@@ -1,0 +1,1 @@
+"""Reads of the recommend app; import the submodules (surfaces, versions, stats)."""
