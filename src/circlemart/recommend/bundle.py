@@ -11,6 +11,7 @@ import os
 import tempfile
 import threading
 import time
+import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -157,7 +158,7 @@ def bundle_load(
                 if key.startswith(_ENCODER_PREFIX)
             },
         )
-    except (KeyError, ValueError, TypeError, OSError) as error:
+    except (KeyError, ValueError, TypeError, OSError, zipfile.BadZipFile) as error:
         raise BundleCorrupt(f"{path.name} is not a complete model file ({error})") from error
     bundle.check_shapes()
     return bundle
