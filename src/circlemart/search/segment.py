@@ -186,7 +186,7 @@ class _Jieba:
     def _build() -> Any:
         with warnings.catch_warnings():  # jieba imports pkg_resources and has old escapes
             warnings.simplefilter("ignore")
-            import jieba  # type: ignore[import-untyped]
+            import jieba
 
         jieba.setLogLevel(logging.WARNING)
         tokenizer = jieba.Tokenizer()

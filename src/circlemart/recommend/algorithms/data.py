@@ -33,7 +33,7 @@ class Interactions:
         is_purchase: np.ndarray,
         all_items: np.ndarray | None = None,
     ) -> Interactions:
-        """External ids in, indexes out; `all_items` adds catalogue items not interacted with yet."""
+        """External ids in, indexes out; `all_items` adds catalogue items nobody touched yet."""
         users = np.asarray(users, dtype=np.int64)
         items = np.asarray(items, dtype=np.int64)
         weights = np.asarray(weights, dtype=np.float32)
@@ -42,11 +42,17 @@ class Interactions:
         is_purchase = np.asarray(is_purchase, dtype=bool)
         lengths = {len(a) for a in (users, items, weights, timestamps, baskets, is_purchase)}
         if len(lengths) != 1:
-            raise ValueError("users, items, weights, timestamps, baskets and is_purchase differ in length")
+            raise ValueError(
+                "users, items, weights, timestamps, baskets and is_purchase differ in length"
+            )
         if len(weights) and not bool(np.all(weights > 0)):
             raise ValueError("every interaction weight must be > 0")
         user_ids, user_index = np.unique(users, return_inverse=True)
-        known_items = items if all_items is None else np.concatenate([items, np.asarray(all_items, dtype=np.int64)])
+        known_items = (
+            items
+            if all_items is None
+            else np.concatenate([items, np.asarray(all_items, dtype=np.int64)])
+        )
         item_ids = np.unique(known_items)
         item_index = np.searchsorted(item_ids, items)
         return cls(
@@ -111,7 +117,9 @@ def interaction_matrix(
         values = np.ones(len(data), dtype=np.float32)
     else:
         reference = int(data.timestamp.max()) if now is None and len(data) else (now or 0)
-        values = data.weight * decay_factors(data.timestamp, now=reference, half_life_days=half_life_days)
+        values = data.weight * decay_factors(
+            data.timestamp, now=reference, half_life_days=half_life_days
+        )
     matrix = sp.csr_matrix(
         (values, (data.user_index, data.item_index)),
         shape=(data.n_users, data.n_items),

@@ -1,0 +1,1 @@
+"""Offline evaluation of the recommenders on public datasets with a time-based split."""
