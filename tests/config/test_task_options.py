@@ -35,6 +35,7 @@ OUR_PREFIXES = (
     "reviews.",
     "growth.",
     "live.",
+    "recommend.",
 )
 
 

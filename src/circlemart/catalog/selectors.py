@@ -350,3 +350,55 @@ def products_for_analytics() -> Iterator[Mapping[str, Any]]:
             "is_on_sale": row["status"] == Product.Status.ON_SALE,
             "price": row["price_min"],
         }
+
+
+# --- Recommendations' training data ----------------------------------------------------------
+
+
+def on_sale_product_ids() -> list[int]:
+    """Every product on sale, ascending (the items a recommender may suggest)."""
+    return list(
+        Product.objects.filter(status=Product.Status.ON_SALE)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def product_texts_for_recommendations(ids: Iterable[int]) -> dict[int, str]:
+    """Product id → its words for a content model: titles, subtitle, description without
+    markup, brand, category trail (Chinese and English) and tags. Three queries per call."""
+    from html import unescape
+
+    from django.utils.html import strip_tags
+
+    products = list(
+        Product.objects.filter(pk__in=list(ids))
+        .select_related("brand", "category")
+        .prefetch_related("tags")
+    )
+    prefixes = {
+        product.category.path[:end]
+        for product in products
+        for end in range(4, len(product.category.path) + 1, 4)
+    }
+    names = {
+        path: f"{name} {name_en}".strip()
+        for path, name, name_en in Category.objects.filter(path__in=prefixes).values_list(
+            "path", "name", "name_en"
+        )
+    }
+    texts: dict[int, str] = {}
+    for product in products:
+        path = product.category.path
+        parts = [
+            product.title,
+            product.title_en,
+            product.subtitle,
+            product.brand.name if product.brand else "",
+            product.brand.name_en if product.brand else "",
+            *(names.get(path[:end], "") for end in range(4, len(path) + 1, 4)),
+            *(tag.name for tag in product.tags.all()),
+            unescape(strip_tags(product.description_html))[:2000],
+        ]
+        texts[product.pk] = " ".join(part.strip() for part in parts if part and part.strip())
+    return texts

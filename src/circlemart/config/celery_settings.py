@@ -76,6 +76,12 @@ beat_schedule = {
     },
     "promotions-expire-groups": {"task": "promotions.expire_groups", "schedule": 30.0},
     "live-remind-followers": {"task": "live.remind_followers", "schedule": 60.0},
+    # Recommendations: retrain nightly (switches only if not worse), forget idle sessions' trails.
+    "recommend-retrain": {"task": "recommend.retrain", "schedule": crontab(hour=3, minute=30)},
+    "recommend-prune-session-trails": {
+        "task": "recommend.prune_session_trails",
+        "schedule": 600.0,
+    },
     "promotions-expire-bargains": {"task": "promotions.expire_bargains", "schedule": 60.0},
     "promotions-reconcile-flash-stock": {
         "task": "promotions.reconcile_flash_stock",

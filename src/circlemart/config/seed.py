@@ -18,6 +18,7 @@ from circlemart.growth.seed import seed_growth
 from circlemart.live.seed import seed_live
 from circlemart.orders.seed import demo_purchases, payments_in_process, seed_orders
 from circlemart.promotions.seed import seed_promotions
+from circlemart.recommend.seed import seed_recommend
 from circlemart.reviews.seed import rating_summaries, seed_reviews
 from circlemart.search import selectors as search_selectors
 from circlemart.search import services as search_services
@@ -66,6 +67,7 @@ def seed_world(*, seed: int, users: int, products: int = 5000, progress: bool = 
         seed_analytics_results(owner_email=demo_email("analyst"), progress=progress)
     # A product's rating is its reviews' (worlds seeded before this kept invented ones).
     ratings_match_reviews(rating_summaries())
+    seed_recommend(progress=progress)  # last: it learns from the orders, events and notes above
     return (
         f"demo world (seed {seed}): {len(user_ids)} shoppers, {promotions}, {growth}, "
         f"{social_selectors.edge_count()} follows, {catalog_selectors.product_count()} products"

@@ -484,3 +484,52 @@ def aftersales_waiting_count() -> int:
     return AfterSalesRequest.objects.filter(
         status__in=[AfterSalesRequest.Status.REQUESTED, AfterSalesRequest.Status.RETURN_SHIPPED]
     ).count()
+
+
+# --- Recommendation conversions (recommend.selectors.stats) ---------------------------------
+
+
+def paid_purchases_between(
+    *, buyer_ids: Iterable[int], product_ids: Iterable[int], paid_from: datetime, paid_to: datetime
+) -> list[tuple[int, int, datetime]]:
+    """(buyer_id, product_id, paid_at) of the order lines of these products that these buyers
+    paid for in [paid_from, paid_to] (later refunds included), oldest first. Buyers are asked
+    for in chunks, so a long list stays under the database's parameter limit."""
+    buyers, products = sorted(set(buyer_ids)), sorted(set(product_ids))
+    rows: list[tuple[int, int, datetime]] = []
+    for start in range(0, len(buyers), 500):
+        chunk = (
+            OrderLine.objects.filter(
+                order__buyer_id__in=buyers[start : start + 500],
+                product_id__in=products,
+                order__paid_at__gte=paid_from,
+                order__paid_at__lte=paid_to,
+            )
+            .order_by("order__paid_at", "id")
+            .values_list("order__buyer_id", "product_id", "order__paid_at")
+        )
+        rows.extend(
+            (int(buyer), int(product), paid_at)
+            for buyer, product, paid_at in chunk
+            if paid_at is not None  # the filter on paid_at already excludes unpaid orders
+        )
+    rows.sort(key=lambda row: row[2])
+    return rows
+
+
+def paid_lines_for_recommendations(
+    *, since: datetime, chunk_size: int = 5000
+) -> Iterator[tuple[int, int, int, datetime]]:
+    """Paid order lines since `since`, less those refunded in full, for training the
+    recommender: (buyer_id, product_id, order_id, paid_at), streamed in line id order."""
+    from django.db.models import F
+
+    rows = (
+        OrderLine.objects.filter(order__paid_at__isnull=False, order__paid_at__gte=since)
+        .exclude(refunded_quantity=F("quantity"))
+        .order_by("pk")
+        .values_list("order__buyer_id", "product_id", "order_id", "order__paid_at")
+    )
+    for buyer_id, product_id, order_id, paid_at in rows.iterator(chunk_size=chunk_size):
+        if paid_at is not None:  # always, by the filter; says so to the type checker
+            yield buyer_id, product_id, order_id, paid_at

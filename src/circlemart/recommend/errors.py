@@ -8,3 +8,6 @@ TRAINING_RUNNING = "training_running"
 PRODUCT_NOT_FOUND = "product_not_found"
 INVALID_LIMIT = "invalid_limit"
 INVALID_LIST = "invalid_list"
+NOTHING_TO_TRAIN = "nothing_to_train"
+MODEL_SERVING = "model_serving"  # the serving version cannot be retired
+MODEL_TRAINING = "model_training"

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from datetime import datetime
 
 from django.db.models import Count, Q, QuerySet
 
@@ -343,3 +345,31 @@ def favourites_page(
     }
     notes = [visible[row.note_id] for row in page.items if row.note_id in visible]
     return FeedPage(items=note_cards(notes, viewer_id=user_id), next_cursor=page.next_cursor)
+
+
+# --- Recommendations' training data ----------------------------------------------------------
+
+
+def product_engagements_for_recommendations(
+    *, since: datetime, chunk_size: int = 5000
+) -> Iterator[tuple[str, int, int, datetime]]:
+    """Likes and favourites since `since` of notes that tag products, once per tagged product:
+    ("like" | "favourite", user_id, product_id, at), streamed (the recommender's training)."""
+    for kind, model in (("like", NoteLike), ("favourite", Favourite)):
+        rows = (
+            model.objects.filter(created_at__gte=since, note__product_tags__isnull=False)
+            .exclude(note__status=Note.Status.DELETED)
+            .order_by()
+            .values_list("user_id", "note__product_tags__product_id", "created_at")
+        )
+        for user_id, product_id, at in rows.iterator(chunk_size=chunk_size):
+            yield kind, user_id, product_id, at
+
+
+def products_tagged_by_notes(note_ids: Iterable[int]) -> dict[int, list[int]]:
+    """Note id → the product ids it tags, in one query (notes tagging nothing are absent)."""
+    tagged: dict[int, list[int]] = defaultdict(list)
+    rows = NoteProduct.objects.filter(note_id__in=list(note_ids)).order_by("note_id", "id")
+    for note_id, product_id in rows.values_list("note_id", "product_id"):
+        tagged[note_id].append(product_id)
+    return dict(tagged)
