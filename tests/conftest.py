@@ -18,6 +18,8 @@ from django.test import Client
 from django.utils import translation
 
 from circlemart.accounts.sms import MemorySmsProvider
+from circlemart.recommend.bundle import forget_active_bundle
+from circlemart.recommend.serving.catalogue import forget_facts
 
 CHROMIUM = "/usr/bin/chromium"
 _deselected: dict[str, int] = {}
@@ -79,11 +81,16 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
 
 @pytest.fixture(autouse=True)
 def _clean_cache_and_sms() -> Iterator[None]:
-    """Rate-limit counters and sent SMS never leak from one test into the next."""
+    """Rate-limit counters, sent SMS and what a process remembers for recommendations never
+    leak from one test into the next (ids are reused after a rollback)."""
     cache.clear()
     MemorySmsProvider.outbox.clear()
+    forget_facts()
+    forget_active_bundle()
     yield
     cache.clear()
+    forget_facts()
+    forget_active_bundle()
 
 
 @pytest.fixture(autouse=True)

@@ -2,7 +2,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from django.test import override_settings
+from django.conf import settings
+from django.test import Client, override_settings
+from django.utils import translation
 
 from circlemart.recommend.bundle import forget_active_bundle
 
@@ -20,3 +22,17 @@ def _model_dir(tmp_path: Path) -> Iterator[Path]:
 @pytest.fixture
 def model_dir(_model_dir: Path) -> Path:
     return _model_dir
+
+
+@pytest.fixture(autouse=True)
+def _english() -> Iterator[None]:
+    """Reasons and refusals are compared in English here; a test about Chinese says so."""
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def client() -> Client:
+    english = Client()
+    english.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    return english

@@ -33,6 +33,11 @@ def env_int(name: str, default: int) -> int:
     return int(raw) if raw else default
 
 
+def env_float(name: str, default: float) -> float:
+    raw = os.environ.get(name, "").strip()
+    return float(raw) if raw else default
+
+
 def env_list(name: str, default: list[str]) -> list[str]:
     raw = os.environ.get(name, "").strip()
     return [item.strip() for item in raw.split(",") if item.strip()] if raw else default
@@ -211,7 +216,13 @@ if REDIS_URL:
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            # Room for per-viewer recommendation lists beside the page caches (300 by default).
+            "OPTIONS": {"MAX_ENTRIES": 20000},
+        }
+    }
     # channels' in-memory layer with O(1) expiry and one copy per broadcast (live rooms with
     # a thousand viewers; circlemart.live.channel_layers). One process only, like its parent.
     CHANNEL_LAYERS = {
@@ -223,6 +234,10 @@ else:
 # version serves (a switch or rollback reaches every process within this many seconds).
 RECOMMEND_MODEL_DIR = Path(env_str("RECOMMEND_MODEL_DIR") or DATA_DIR / "recommend")
 RECOMMEND_SLOT_CHECK_SECONDS = env_int("RECOMMEND_SLOT_CHECK_SECONDS", 5)
+# Impressions are written by a per-process thread every this many seconds (0 = in the request).
+RECOMMEND_IMPRESSION_FLUSH_SECONDS = env_float("RECOMMEND_IMPRESSION_FLUSH_SECONDS", 1.0)
+# How long a process trusts what it read of a product (on sale, stock, category) for serving.
+RECOMMEND_FACTS_SECONDS = env_int("RECOMMEND_FACTS_SECONDS", 30)
 # Ranks the discover feed of notes per viewer; "" keeps the plain hot-score order.
 SOCIAL_DISCOVER_RANKER = env_str(
     "SOCIAL_DISCOVER_RANKER", "circlemart.recommend.notes.ranker.PersonalisedNoteRanker"

@@ -192,7 +192,7 @@ class _ActiveBundle:
         return self._bundle
 
     def _refresh(self) -> None:
-        from circlemart.recommend.models import ServingSlot
+        from circlemart.recommend.models import CatalogueIdentity, ServingSlot
 
         slot = ServingSlot.objects.filter(name="default").select_related("version").first()
         version = slot.version if slot else None
@@ -201,11 +201,14 @@ class _ActiveBundle:
             return
         if version.id == self._version_id:
             return
+        # The shop's own identity, not the version row's: a restored or copied database of
+        # another shop must not serve this one's model file.
+        shop = CatalogueIdentity.objects.filter(pk=1).values_list("catalogue_id", flat=True)
         try:
             self._bundle = bundle_load(
                 model_path(version.artifact),
                 expected_sha256=version.sha256,
-                catalogue_id=str(version.catalogue_id),
+                catalogue_id=str(shop.first() or ""),
                 version_id=version.id,
             )
         except (BundleCorrupt, BundleMismatch):
