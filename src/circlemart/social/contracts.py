@@ -3,8 +3,10 @@ and share attribution (frozen dataclasses; other apps never see social's models)
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Protocol
 
 from circlemart.accounts.contracts import UserCard
 from circlemart.catalog.contracts import ProductCard
@@ -57,6 +59,8 @@ class NoteCard:
     # The cover's pixel size, so tiles keep the cover's aspect before it loads (0: unknown).
     cover_width: int = 0
     cover_height: int = 0
+    # Why a ranked feed shows it ("Because you follow …"), already localised; "" elsewhere.
+    reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -152,7 +156,8 @@ class FolderView:
 class FeedPage:
     items: list[NoteCard]
     next_cursor: str | None
-    source: str = "sql"  # "redis" when served from the fan-out store
+    source: str = "sql"  # "redis" when served from the fan-out store, "ranked" when ranked
+    list_id: str = ""  # a ranked page's id, which its impressions and clicks carry
 
 
 @dataclass(frozen=True)
@@ -196,3 +201,50 @@ class Relationship:
     is_friend: bool
     is_blocking: bool
     is_blocked_by: bool
+
+
+# --- The discover feed's ranker ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DiscoverCandidate:
+    """A note the discover ranker may place, with what it can be scored on."""
+
+    note_id: int
+    author_id: int
+    circle_id: int | None
+    published_at: datetime | None
+    hot_score: float
+    # likes + 2 comments + 2 favourites + 3 shares (services/hotness.py)
+    engagement: int
+    topic_ids: tuple[int, ...]
+    topic_labels: tuple[str, ...]  # parallel to topic_ids
+    product_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class DiscoverSignals:
+    """What one viewer's own activity says about the notes they like."""
+
+    followed_author_ids: frozenset[int]
+    followed_topic_ids: frozenset[int]
+    circle_ids: frozenset[int]
+    # Weight of the viewer's recent likes (1), comments (1.5) and favourites (2) per topic and
+    # per author of the notes they went to.
+    topic_weights: Mapping[int, float]
+    author_weights: Mapping[int, float]
+    engaged_note_ids: frozenset[int] = frozenset()  # those notes themselves
+
+
+class DiscoverRanker(Protocol):
+    """Orders the discover feed for a signed-in viewer; `settings.SOCIAL_DISCOVER_RANKER` names
+    the class (social never imports it; "" keeps the plain hot-score order)."""
+
+    def discover_page(self, *, viewer_id: int, cursor: str | None, limit: int) -> FeedPage | None:
+        """A page, or None to leave this viewer to the plain order (personalisation off).
+        A cursor it cannot trust is `ValidationFailed(field="cursor")`."""
+        ...
+
+    def owns_cursor(self, cursor: str) -> bool:
+        """Whether `cursor` is one of this ranker's (the plain order then starts over)."""
+        ...

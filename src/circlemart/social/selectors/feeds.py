@@ -4,19 +4,47 @@ arriving between pages cause neither duplicates nor gaps."""
 
 from __future__ import annotations
 
+import functools
+import logging
+from collections import defaultdict
+from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import cast
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import Q
+from django.utils.module_loading import import_string
 
-from circlemart.core.errors import ValidationFailed
+from circlemart.core import clock
+from circlemart.core.errors import DomainError, ValidationFailed
 from circlemart.core.pagination import decode_cursor
 from circlemart.social import feed_store
-from circlemart.social.contracts import FeedPage, NoteCard
-from circlemart.social.models import Follow, GraphCounter, Note
+from circlemart.social.contracts import (
+    DiscoverCandidate,
+    DiscoverRanker,
+    DiscoverSignals,
+    FeedPage,
+    NoteCard,
+)
+from circlemart.social.models import (
+    CircleMember,
+    Comment,
+    Favourite,
+    Follow,
+    GraphCounter,
+    Note,
+    NoteLike,
+    NoteProduct,
+    NoteTopic,
+    TopicFollow,
+)
 from circlemart.social.selectors.notes import FEED_ORDER, feed_cursor, feed_page, note_cards
 from circlemart.social.selectors.visibility import following_feed_q, visible_notes
+from circlemart.social.services.hotness import engagement_of
 from circlemart.social.text import topic_key
+
+logger = logging.getLogger(__name__)
 
 MAX_ROUNDS = 8
 # What a feed card needs: the text column is read for the excerpt, nothing else heavy.
@@ -140,11 +168,52 @@ def following_feed(*, viewer_id: int, cursor: str | None, limit: int) -> FeedPag
 
 
 def discover_feed(*, viewer_id: int | None, cursor: str | None, limit: int) -> FeedPage:
-    """Public notes by time-decayed popularity (see services/hotness.py)."""
+    """A signed-in viewer's page comes from the configured ranker (`DiscoverRanker`). Anonymous
+    viewers, viewers who turned personalisation off and a failing ranker get public notes by
+    time-decayed popularity (see services/hotness.py)."""
+    ranker = discover_ranker()
+    if ranker is not None and viewer_id is not None:
+        page = _ranked_page(ranker, viewer_id=viewer_id, cursor=cursor, limit=limit)
+        if page is not None:
+            return page
+    if cursor and ranker is not None and ranker.owns_cursor(cursor):
+        cursor = None  # personalisation went off between two pages: the plain order starts over
     query = visible_notes(viewer_id).filter(visibility="public", repost_of__isnull=True)
     return feed_page(
         query, viewer_id=viewer_id, cursor=cursor, limit=limit, ordering=("-hot_score", "-id")
     )
+
+
+def _ranked_page(
+    ranker: DiscoverRanker, *, viewer_id: int, cursor: str | None, limit: int
+) -> FeedPage | None:
+    try:
+        # A savepoint: a database error inside the ranker must not leave an enclosing
+        # transaction unusable for the fallback's query.
+        with transaction.atomic():
+            return ranker.discover_page(viewer_id=viewer_id, cursor=cursor, limit=limit)
+    except DomainError:
+        raise  # the viewer's mistake (a forged cursor): a 4xx, not a fallback
+    except Exception:
+        # The feed must outlive a broken ranker: log it and serve the plain order.
+        logger.exception("discover ranker failed; serving the hot-score order")
+        return None
+
+
+@functools.cache
+def _ranker_at(path: str) -> DiscoverRanker | None:
+    try:
+        ranker_class = import_string(path)
+    except ImportError:
+        logger.exception("SOCIAL_DISCOVER_RANKER %r cannot be imported", path)
+        return None
+    return cast(DiscoverRanker, ranker_class())
+
+
+def discover_ranker() -> DiscoverRanker | None:
+    """The ranker `settings.SOCIAL_DISCOVER_RANKER` names, one instance per process."""
+    path = settings.SOCIAL_DISCOVER_RANKER
+    return _ranker_at(path) if path else None
 
 
 def topic_feed(*, name: str, viewer_id: int | None, cursor: str | None, limit: int) -> FeedPage:
@@ -167,3 +236,150 @@ def circle_pinned(*, circle_id: int, viewer_id: int | None, limit: int = 3) -> l
         .order_by("-pinned_at", "-id")[:limit]
     )
     return note_cards(notes, viewer_id=viewer_id)
+
+
+# --- What a discover ranker reads --------------------------------------------------------------
+
+_CANDIDATE_FIELDS = (
+    "id",
+    "author_id",
+    "circle_id",
+    "published_at",
+    "hot_score",
+    "like_count",
+    "comment_count",
+    "favourite_count",
+    "share_count",
+)
+
+
+def discover_candidates(
+    *, viewer_id: int, hot_pool: int = 400, per_source: int = 100, recent_days: int = 30
+) -> list[DiscoverCandidate]:
+    """Notes worth ranking for this viewer: the hottest public ones, plus recent ones by the
+    authors, in the topics and circles they follow. Visible to the viewer, never their own,
+    never reposts; six queries whatever the pool size."""
+    since = clock.now() - timedelta(days=recent_days)
+    mine = visible_notes(viewer_id).filter(repost_of__isnull=True).exclude(author_id=viewer_id)
+    followed_topic_notes = NoteTopic.objects.filter(
+        topic_id__in=TopicFollow.objects.filter(user_id=viewer_id).values("topic_id")
+    ).values("note_id")
+    recent = mine.filter(published_at__gte=since).order_by("-published_at", "-id")
+    # hot_score already decays with publish time, so the hot pool needs no date bound (and a
+    # quiet shop's feed does not run dry).
+    queries = [
+        mine.filter(visibility="public").order_by("-hot_score", "-id")[:hot_pool],
+        recent.filter(
+            author_id__in=Follow.objects.filter(follower_id=viewer_id).values("followee_id")
+        )[:per_source],
+        recent.filter(id__in=followed_topic_notes)[:per_source],
+        recent.filter(
+            circle_id__in=CircleMember.objects.filter(user_id=viewer_id).values("circle_id")
+        )[:per_source],
+    ]
+    rows: dict[int, tuple[object, ...]] = {}
+    for query in queries:
+        for row in query.values_list(*_CANDIDATE_FIELDS):
+            rows.setdefault(row[0], row)
+    topics = _topics_of(list(rows))
+    products = _products_of(list(rows))
+    return [_candidate(row, topics.get(note_id, []), products) for note_id, row in rows.items()]
+
+
+def _topics_of(note_ids: list[int]) -> dict[int, list[tuple[int, str]]]:
+    found: dict[int, list[tuple[int, str]]] = defaultdict(list)
+    rows = NoteTopic.objects.filter(note_id__in=note_ids).order_by("note_id", "id")
+    for note_id, topic_id, label in rows.values_list("note_id", "topic_id", "topic__label"):
+        found[note_id].append((topic_id, label))
+    return found
+
+
+def _products_of(note_ids: list[int]) -> dict[int, list[int]]:
+    found: dict[int, list[int]] = defaultdict(list)
+    rows = NoteProduct.objects.filter(note_id__in=note_ids).order_by("note_id", "position", "id")
+    for note_id, product_id in rows.values_list("note_id", "product_id"):
+        found[note_id].append(product_id)
+    return found
+
+
+def _candidate(
+    row: tuple[object, ...], topics: list[tuple[int, str]], products: dict[int, list[int]]
+) -> DiscoverCandidate:
+    note_id, author_id, circle_id, published_at, hot, likes, comments, favourites, shares = row
+    return DiscoverCandidate(
+        note_id=cast(int, note_id),
+        author_id=cast(int, author_id),
+        circle_id=cast("int | None", circle_id),
+        published_at=cast("datetime | None", published_at),
+        hot_score=cast(float, hot),
+        engagement=engagement_of(
+            likes=cast(int, likes),
+            comments=cast(int, comments),
+            favourites=cast(int, favourites),
+            shares=cast(int, shares),
+        ),
+        topic_ids=tuple(topic_id for topic_id, _label in topics),
+        topic_labels=tuple(label for _topic_id, label in topics),
+        product_ids=tuple(products.get(cast(int, note_id), ())),
+    )
+
+
+LIKE_WEIGHT, COMMENT_WEIGHT, FAVOURITE_WEIGHT = 1.0, 1.5, 2.0
+
+
+def discover_signals(*, viewer_id: int, days: int = 90, per_kind: int = 300) -> DiscoverSignals:
+    """The viewer's follows, circles, and the topics and authors of the notes they recently
+    liked, commented on or favourited (the latest `per_kind` of each); seven queries."""
+    since = clock.now() - timedelta(days=days)
+    engaged: list[tuple[int, int, float]] = []  # (note, author, weight)
+    for query, weight in (
+        (NoteLike.objects.filter(user_id=viewer_id, created_at__gte=since), LIKE_WEIGHT),
+        (
+            Comment.objects.filter(
+                author_id=viewer_id, created_at__gte=since, deleted_at__isnull=True
+            ),
+            COMMENT_WEIGHT,
+        ),
+        (Favourite.objects.filter(user_id=viewer_id, created_at__gte=since), FAVOURITE_WEIGHT),
+    ):
+        rows = query.order_by("-id").values_list("note_id", "note__author_id")[:per_kind]
+        engaged += [(note_id, author_id, weight) for note_id, author_id in rows]
+    author_weights: dict[int, float] = defaultdict(float)
+    note_weights: dict[int, float] = defaultdict(float)
+    for note_id, author_id, weight in engaged:
+        if author_id != viewer_id:
+            author_weights[author_id] += weight
+        note_weights[note_id] += weight
+    topic_weights: dict[int, float] = defaultdict(float)
+    links = NoteTopic.objects.filter(note_id__in=list(note_weights)).values_list(
+        "note_id", "topic_id"
+    )
+    for note_id, topic_id in links:
+        topic_weights[topic_id] += note_weights[note_id]
+    return DiscoverSignals(
+        followed_author_ids=frozenset(
+            Follow.objects.filter(follower_id=viewer_id).values_list("followee_id", flat=True)
+        ),
+        followed_topic_ids=frozenset(
+            TopicFollow.objects.filter(user_id=viewer_id).values_list("topic_id", flat=True)
+        ),
+        circle_ids=frozenset(
+            CircleMember.objects.filter(user_id=viewer_id).values_list("circle_id", flat=True)
+        ),
+        topic_weights=dict(topic_weights),
+        author_weights=dict(author_weights),
+        engaged_note_ids=frozenset(note_weights),
+    )
+
+
+def discover_cards(*, note_ids: Sequence[int], viewer_id: int | None) -> list[NoteCard]:
+    """Cards of those notes the viewer may still see, in the given order (four queries)."""
+    if not note_ids:
+        return []
+    found = {
+        note.pk: note
+        for note in visible_notes(viewer_id).filter(pk__in=list(note_ids)).only(*CARD_FIELDS)
+    }
+    return note_cards(
+        [found[note_id] for note_id in note_ids if note_id in found], viewer_id=viewer_id
+    )
