@@ -102,6 +102,9 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "analytics.delete_reportsubscription",
         # Ad and promotion spend: recorded and imported by analysts (analytics.metrics).
         *_crud("analytics", "channelspend"),
+        # Recommendation models: their metrics and statistics; switching and rolling back.
+        *_view("recommend", "modelversion", "activationlog"),
+        "recommend.change_modelversion",
     ],
     Role.OPERATOR: [
         "accounts.view_user",

@@ -24,6 +24,7 @@ from circlemart.inventory import selectors as inventory_selectors
 from circlemart.live.selectors import stats as live_stats
 from circlemart.orders import selectors as order_selectors
 from circlemart.orders.contracts import OrderStatus
+from circlemart.recommend.selectors import stats as recommend_stats
 
 CHART_DAYS = 7
 LOW_STOCK_THRESHOLD = 5
@@ -124,6 +125,7 @@ def dashboard_context(request: HttpRequest) -> dict[str, Any]:
     ]
     currency = settings.DEFAULT_CURRENCY
     on_air = live_stats.on_air()
+    recommendations = recommend_stats.recent_click_through(days=CHART_DAYS)
     tiles = [
         Tile("gmv", _("Today's GMV"), format_money(now_figures.gmv, currency)),
         Tile("orders", _("Orders today"), str(now_figures.placed)),
@@ -149,6 +151,20 @@ def dashboard_context(request: HttpRequest) -> dict[str, Any]:
             str(on_air.rooms),
             hint=_("%(count)d watching") % {"count": on_air.viewers},
             link=_changelist("live_room", state__exact="live"),
+        ),
+        Tile(
+            "recommend",
+            _("Recommendation CTR (7 days)"),
+            "—" if recommendations.ctr is None else f"{recommendations.ctr * 100:.1f}%",
+            hint=_("%(clicks)d clicks / %(shown)d shown · %(model)s")
+            % {
+                "clicks": recommendations.clicks,
+                "shown": recommendations.impressions,
+                "model": _("%(label)s serving") % {"label": recommendations.active_label}
+                if recommendations.active_label
+                else _("no model serving"),
+            },
+            link=reverse("admin:recommend_stats"),
         ),
         Tile(
             "low-stock",

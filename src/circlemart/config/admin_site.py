@@ -25,7 +25,7 @@ TASK_GROUPS: tuple[tuple[Any, tuple[str, ...]], ...] = (
     (_("Promotions"), ("promotions", "pricing", "live")),
     (_("Customers & growth"), ("accounts", "growth", "notifications")),
     (_("Content & moderation"), ("social", "reviews", "moderation", "search")),
-    (_("Analytics"), ("analytics",)),
+    (_("Analytics"), ("analytics", "recommend")),
 )
 SYSTEM_GROUP = _("System")
 # Inside a group, what a merchant opens most comes first; other models follow alphabetically.

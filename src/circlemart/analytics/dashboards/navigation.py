@@ -25,6 +25,22 @@ ICONS = {
 }
 
 
+def _pages_after(model: dict[str, Any]) -> list[dict[str, Any]]:
+    """Back-office pages that are not model lists, shown right after the model they belong to
+    (whoever sees the model may open them)."""
+    if model.get("object_name") == "ModelVersion" and model["admin_url"].startswith(
+        reverse("admin:recommend_modelversion_changelist")
+    ):
+        return [
+            {
+                "title": _("Recommendation statistics"),
+                "icon": "monitoring",
+                "link": reverse("admin:recommend_stats"),
+            }
+        ]
+    return []
+
+
 def sidebar(request: HttpRequest) -> list[dict[str, Any]]:
     groups: list[dict[str, Any]] = []
     if may_view_dashboards(request):
@@ -42,11 +58,11 @@ def sidebar(request: HttpRequest) -> list[dict[str, Any]]:
             }
         )
     for app in admin.site.get_app_list(request):
-        items = [
-            {"title": model["name"], "link": model["admin_url"]}
-            for model in app["models"]
-            if model.get("admin_url")
-        ]
+        items = []
+        for model in app["models"]:
+            if model.get("admin_url"):
+                items.append({"title": model["name"], "link": model["admin_url"]})
+                items += _pages_after(model)
         if items:
             groups.append({"title": app["name"], "items": items})
     return groups
