@@ -95,8 +95,9 @@ def test_discover_note_follow_and_compose_with_the_product_picker(
     expect(phone.get_by_test_id("note-cover").first).to_be_visible()
     # Wait for the covers by a promise, not a polled predicate (CSP refuses eval'd predicates).
     phone.evaluate(
-        """() => Promise.all(Array.from(document.querySelectorAll('[data-testid=note-cover]'))
-             .map(i => i.complete ? true : new Promise(done => { i.onload = i.onerror = done; })))"""
+        """() => Promise.all(
+             Array.from(document.querySelectorAll('[data-testid=note-cover]')).map(i =>
+               i.complete ? true : new Promise(done => { i.onload = i.onerror = done; })))"""
     )
     first, second = cards.nth(0).bounding_box(), cards.nth(1).bounding_box()
     assert first

@@ -136,6 +136,10 @@ class Impression(models.Model):
         indexes = [
             models.Index(fields=["surface", "served_at"], name="impression_surface_time"),
             models.Index(fields=["list_id", "position"], name="impression_list_position"),
+            # "notes this viewer saw in the last days" (the discover ranker pushes them down)
+            models.Index(
+                fields=["user_id", "surface", "served_at"], name="impression_user_surface_time"
+            ),
         ]
 
     def __str__(self) -> str:
