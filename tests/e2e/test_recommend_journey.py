@@ -108,6 +108,21 @@ def _for_you_cards(page: Page) -> Any:
     return grid.get_by_test_id("product-card")
 
 
+def _revealed(page: Page, test_id: str) -> Any:
+    """The related section loads when it comes into view; on a loaded machine the gallery and
+    reviews above it may still be pushing it down after a first scroll, so scroll until the
+    fragment is there."""
+    target = page.get_by_test_id(test_id)
+    for _attempt in range(40):
+        if target.count():
+            break
+        page.get_by_test_id("related").scroll_into_view_if_needed()
+        page.mouse.wheel(0, 600)
+        page.wait_for_timeout(250)
+    target.scroll_into_view_if_needed()
+    return target
+
+
 def _first_product_id(cards: Any) -> int:
     return int(cards.first.get_attribute("data-track-product"))
 
@@ -139,9 +154,7 @@ def test_for_you_similar_session_and_the_privacy_switch(
     expect(page.get_by_test_id("product-title")).to_have_text(titles[opened])
     assert "rl=" in page.url
     assert "rp=0" in page.url
-    page.get_by_test_id("related").scroll_into_view_if_needed()  # loads when revealed
-    similar = page.get_by_test_id("rec-similar")
-    similar.scroll_into_view_if_needed()
+    similar = _revealed(page, "rec-similar")
     expect(similar.get_by_test_id("product-card")).to_have_count(2)
     neighbours = {
         int(card.get_attribute("data-track-product") or 0)
@@ -205,9 +218,7 @@ def test_surfaces_on_a_phone_and_in_english(
         cards.nth(2).scroll_into_view_if_needed()
         screenshot(phone, f"recommend-for-you-mobile-{suffix}", full_page=False)
         phone.goto(f"/p/{shop.products[1].pk}/")
-        phone.get_by_test_id("related").scroll_into_view_if_needed()
-        similar = phone.get_by_test_id("rec-similar")
-        similar.scroll_into_view_if_needed()
+        similar = _revealed(phone, "rec-similar")
         expect(similar.get_by_test_id("product-card")).to_have_count(2)
         screenshot(phone, f"recommend-product-mobile-{suffix}", full_page=False)
         phone.goto("/cart/")
