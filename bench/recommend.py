@@ -10,7 +10,7 @@ through the version services, then measures:
       selectors.surfaces.for_you for N shoppers (first list of each: their candidate cache is
       cold; then again: cached), the non-personalised list of an anonymous visitor, and the
       bare catalog product_cards call for the same 20 products (what any product grid pays);
-  (b) HTTP, on the server `circlemart serve` runs (gunicorn + uvicorn workers) under wrk:
+  (b) HTTP, on the server `circlemart serve` runs (gunicorn gthread workers) under wrk:
       /hello (the bare-view floor), GET /api/v1/recommend/for-you (bearer tokens of many
       shoppers, rotated) and the home page's for-you fragment /rec/for-you/ (their session
       cookies, rotated), in interleaved rounds.
@@ -427,7 +427,8 @@ def measure_http(
     tokens, cookies = work / "tokens.txt", work / "cookies.txt"
     tokens.write_text("\n".join(world["tokens"]) + "\n")
     cookies.write_text("\n".join(world["cookies"]) + "\n")
-    kind = http_floor.server_kinds(wsgi_threads=1)["asgi"]  # what `circlemart serve` runs
+    # What `circlemart serve` runs by default: gunicorn gthread workers, 4 threads each.
+    kind = http_floor.server_kinds(wsgi_threads=4)["sync"]
     server = http_floor.RunningServer(
         kind, workers=arguments.workers, environment=environment, work_dir=work
     )
@@ -509,7 +510,8 @@ def report(arguments: argparse.Namespace, world: dict[str, Any], figures: dict[s
     if http:
         lines += [
             "",
-            f"(b) HTTP: asgi x{arguments.workers}, wrk {arguments.connections} connections, "
+            f"(b) HTTP: wsgi gthread x4, {arguments.workers} workers, "
+            f"wrk {arguments.connections} connections, "
             f"{arguments.rounds} x {arguments.duration} s interleaved (medians)",
             f"{'endpoint':<44} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'÷ floor':>8}",
         ]
