@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import Count, Max, QuerySet, Sum
 
 from circlemart.core.crypto import mask_phone, mask_text
 from circlemart.core.pagination import paginate
@@ -533,3 +533,17 @@ def paid_lines_for_recommendations(
     for buyer_id, product_id, order_id, paid_at in rows.iterator(chunk_size=chunk_size):
         if paid_at is not None:  # always, by the filter; says so to the type checker
             yield buyer_id, product_id, order_id, paid_at
+
+
+def paid_products_of(*, buyer_ids: Iterable[int]) -> dict[int, dict[int, datetime]]:
+    """buyer id → (product id → when that buyer last paid for it), in one query; refunded lines
+    included (they were bought). What recommendations leave out or offer again."""
+    rows = (
+        OrderLine.objects.filter(order__buyer_id__in=set(buyer_ids), order__paid_at__isnull=False)
+        .values("order__buyer_id", "product_id")
+        .annotate(last_paid=Max("order__paid_at"))
+    )
+    bought: dict[int, dict[int, datetime]] = {}
+    for row in rows:
+        bought.setdefault(row["order__buyer_id"], {})[row["product_id"]] = row["last_paid"]
+    return bought

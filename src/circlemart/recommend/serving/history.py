@@ -11,26 +11,15 @@ from circlemart.social.selectors import graph
 
 PURCHASES_SECONDS = 120
 FRIENDS_SECONDS = 300
-_ORDER_PAGES = 4  # up to 4 × 50 most recent orders: older history does not change the lists
-_ORDERS_PER_PAGE = 50
 FRIENDS_CONSIDERED = 30
 
 
-def _paid_products(user_id: int) -> dict[int, float]:
-    bought: dict[int, float] = {}
-    cursor: str | None = None
-    for _ in range(_ORDER_PAGES):
-        page = orders.orders_of_buyer(buyer_id=user_id, cursor=cursor, limit=_ORDERS_PER_PAGE)
-        for order in page.items:
-            if order.paid_at is None:
-                continue
-            paid = order.paid_at.timestamp()
-            for line in order.lines:
-                bought[line.product_id] = max(bought.get(line.product_id, 0.0), paid)
-        cursor = page.next_cursor
-        if cursor is None:
-            break
-    return bought
+def _paid_products(user_ids: list[int]) -> dict[int, dict[int, float]]:
+    paid = orders.paid_products_of(buyer_ids=user_ids)
+    return {
+        user_id: {product: moment.timestamp() for product, moment in paid.get(user_id, {}).items()}
+        for user_id in user_ids
+    }
 
 
 def purchases_of(user_id: int) -> dict[int, float]:
@@ -38,7 +27,7 @@ def purchases_of(user_id: int) -> dict[int, float]:
     key = f"rec:bought:{user_id}"
     found = cache.get(key)
     if found is None:
-        found = _paid_products(user_id)
+        found = _paid_products([user_id])[user_id]
         cache.set(key, found, PURCHASES_SECONDS)
     return dict(found)
 
@@ -55,8 +44,8 @@ def friends_purchases(user_id: int) -> dict[int, tuple[int, float]]:
     found = cache.get(key)
     if found is None:
         found = {}
-        for friend_id in friends_of(user_id):
-            for product_id, paid in purchases_of(friend_id).items():
+        for bought in _paid_products(friends_of(user_id)).values():
+            for product_id, paid in bought.items():
                 count, newest = found.get(product_id, (0, 0.0))
                 found[product_id] = (count + 1, max(newest, paid))
         cache.set(key, found, FRIENDS_SECONDS)
