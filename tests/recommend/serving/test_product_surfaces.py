@@ -214,3 +214,26 @@ def test_without_a_model_similar_falls_back_to_best_sellers_of_the_same_category
     assert ids_of(served) == [p[4], p[2]]  # category 0 holds p0, p2, p4; p0 itself is left out
     assert served.model_version is None
     assert together.items == ()
+
+
+def test_paid_products_are_read_in_one_query_per_set_of_buyers(
+    pay: Pay, django_assert_num_queries: Callable[..., object]
+) -> None:
+    from circlemart.orders import selectors as order_selectors
+
+    shop = make_shop(3, categories=3, brands=3)
+    p = shop.ids()
+    buyer, other, idle = UserFactory(), UserFactory(), UserFactory()
+    first = buy(pay, buyer, shop.products[0])
+    buy(pay, buyer, shop.products[1])
+    buy(pay, other, shop.products[1])
+    earlier = timezone.now() - timedelta(days=40)
+    Order.objects.filter(pk=first.pk).update(paid_at=earlier)
+
+    with django_assert_num_queries(1):
+        paid = order_selectors.paid_products_of(buyer_ids=[buyer.pk, other.pk, idle.pk])
+
+    assert set(paid) == {buyer.pk, other.pk}  # a buyer who paid for nothing is absent
+    assert set(paid[buyer.pk]) == {p[0], p[1]}
+    assert paid[buyer.pk][p[0]] == earlier
+    assert set(paid[other.pk]) == {p[1]}
