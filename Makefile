@@ -10,7 +10,7 @@ USERS ?= 1000
 # pytest-xdist workers for `make test` (each with its own test database and Redis db index).
 TEST_WORKERS ?= 2
 
-.PHONY: run install migrate seed test lint format messages bench openapi clean
+.PHONY: run install migrate seed test lint format messages bench bench-quick bench-report openapi clean
 
 # pip shows a line per package and a progress bar per download (no silent half minute).
 PIP_INSTALL := $(BIN)/pip install --progress-bar on --disable-pip-version-check
@@ -76,8 +76,19 @@ format: install
 messages: install
 	cd src/circlemart && ../../$(BIN)/circlemart makemessages -l zh_Hans --no-obsolete && ../../$(BIN)/circlemart compilemessages
 
+## make bench: the HTTP floor (/hello beside /api/v1/me) on the server `circlemart serve` runs:
+## closed-loop capacity, then open-loop p50/p99 at 25/50/75 % of it (bench/load.py).
 bench: install
-	$(BIN)/python bench/http_floor.py
+	$(BIN)/python bench/http_floor.py --json var/bench/http-floor.json
+
+## make bench-quick: every bench's --quick smoke run, as CI runs them (answers checked, no speed
+## asserted; one migrated template shared; PostgreSQL at BENCH_POSTGRES, Redis at BENCH_REDIS_URL).
+bench-quick: install
+	$(BIN)/python bench/quick.py
+
+## make bench-report: rewrite docs/benchmarks.md's generated tables from var/bench/*.json.
+bench-report: install
+	$(BIN)/python bench/report.py
 
 clean:
 	rm -rf $(VENV) var

@@ -14,13 +14,16 @@ written here, asserting both give the same numbers:
   (c) a 4-step funnel product_view → add_to_cart → order_placed → order_paid, 7-day window.
 
 (d) migrates a temporary data dir (SQLite, or $DATABASE_URL), starts the app server with
-bench/http_floor.py's RunningServer (ASGI uvicorn as `circlemart serve` runs it, then WSGI
-gthread) and posts batches of 100 client events from 8 threads, each batch a new visitor with
-a browser user agent and ANALYTICS_CONSENT_REQUIRED=0 (so nothing is dropped as a bot or for
-lack of consent; an ignored event fails the run); it reports events/s stored.
+bench/http_floor.py's RunningServer (as `circlemart serve` runs it by default: WSGI;
+`--servers wsgi,asgi` adds ASGI) and posts batches of 100 client events from 8 threads, each
+batch a new visitor with a browser user agent and ANALYTICS_CONSENT_REQUIRED=0 (so nothing
+is dropped as a bot or for lack of consent; an ignored event fails the run); it reports
+events/s stored.
 (e) on the same data dir: 365 days of every stored daily metric, an analyst's session, and
 100 sequential GETs of each metrics dashboard page (last 30 days): p50/p95.
-`--quick` leaves (d) and (e) out unless `--ingest` is given (migrating takes about a minute).
+`--quick` leaves (d) and (e) out unless `--ingest` is given (migrating takes about a minute;
+`make bench-quick` gives it, with one migrated data dir shared by every bench): then (d) runs
+2 s and (e) 5 GETs per page.
 
     .venv/bin/python bench/analytics.py              # ≥ 1M events, 3 timed runs each
     .venv/bin/python bench/analytics.py --quick      # ~50k events, under a minute
@@ -659,7 +662,8 @@ def dashboard_latency(
     shell = http_floor.circlemart(["shell", "-c", snippet], environment=environment, cwd=work_dir)
     line = next(line for line in shell.stdout.splitlines() if line.startswith("SESSION="))
     session_key, rows = line.removeprefix("SESSION=").split(" ROWS=")
-    kind = http_floor.server_kinds(wsgi_threads=4)["asgi"]
+    # What `circlemart serve` runs by default.
+    kind = http_floor.server_kinds(wsgi_threads=4)[os.environ.get("CIRCLEMART_SERVER", "wsgi")]
     server = http_floor.RunningServer(kind, workers=2, environment=environment, work_dir=work_dir)
     results = []
     try:
@@ -720,7 +724,9 @@ def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
         "--page-requests", type=int, default=100, help="(e) sequential GETs per page [100]"
     )
     parser.add_argument(
-        "--servers", default="asgi,sync", help="server kinds for (d), as http_floor [asgi,sync]"
+        "--servers",
+        default=os.environ.get("CIRCLEMART_SERVER", "wsgi"),
+        help="server kinds for (d): wsgi and/or asgi [what `circlemart serve` runs: wsgi]",
     )
     parser.add_argument("--ingest-seconds", type=float, default=20.0, help="[20]")
     parser.add_argument("--ingest-threads", type=int, default=8, help="client threads [8]")
@@ -813,12 +819,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif not arguments.skip_ingest:
             print("ingestion: migrate, start the server, post batches …", flush=True)
             ingestion, pages = ingest(
-                seconds=5.0 if arguments.quick else arguments.ingest_seconds,
+                seconds=2.0 if arguments.quick else arguments.ingest_seconds,
                 threads=arguments.ingest_threads,
                 workers=arguments.workers,
                 work_dir=work,
                 servers=[name.strip() for name in arguments.servers.split(",") if name.strip()],
-                dashboard_requests=0 if arguments.skip_dashboards else arguments.page_requests,
+                dashboard_requests=0
+                if arguments.skip_dashboards
+                else min(arguments.page_requests, 5)
+                if arguments.quick
+                else arguments.page_requests,
             )
 
     print(f"\nload average at the end: {os.getloadavg()[0]:.1f} (other processes share the cores)")

@@ -8,6 +8,14 @@ project in bench/oscar_site/. Each run creates two fresh databases and drops the
     .venv/bin/python bench/catalog_vs_oscar.py                    # 10,000 products, 10 s each
     .venv/bin/python bench/catalog_vs_oscar.py --duration 30 --json var/bench/catalog.json
     .venv/bin/python bench/catalog_vs_oscar.py --products 1000 --duration 3   # a quick look
+    .venv/bin/python bench/catalog_vs_oscar.py --server both      # Circlemart on WSGI and ASGI
+    .venv/bin/python bench/catalog_vs_oscar.py --quick            # CI smoke run, no Oscar
+
+Circlemart runs as `circlemart serve` runs it by default (WSGI; `--server asgi|both`). After
+the closed-loop rows, search on that server is also measured open-loop (bench/load.py):
+Poisson arrivals at 25/50/75 % of its capacity, latency from the scheduled send time.
+`--quick` is a smoke run for CI: 300 products, 1 s rows, Circlemart only (`--oscar` adds the
+peer, which needs its virtualenv), answers checked, no verdict.
 """
 
 from __future__ import annotations
@@ -39,6 +47,8 @@ from pathlib import Path
 from typing import Any
 
 # Same directory: the wrk invocation result and its parser are shared with the HTTP floor.
+import http_floor
+import load
 from http_floor import BenchmarkError, WrkResult, parse_wrk
 
 BENCH_DIR = Path(__file__).resolve().parent
@@ -545,8 +555,9 @@ class Postgres:
         command = ["psql", "-h", self.host, "-p", self.port, "-U", self.user, "-d", database]
         return run_quiet([*command, "-tAXq", "-v", "ON_ERROR_STOP=1", "-c", sql], env=os.environ)
 
-    def create(self, database: str) -> None:
-        self.psql(f'CREATE DATABASE "{database}"')
+    def create(self, database: str, *, template: str | None = None) -> None:
+        like = f' TEMPLATE "{template}"' if template else ""
+        self.psql(f'CREATE DATABASE "{database}"{like}')
 
     def drop(self, database: str) -> None:
         self.psql(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
@@ -1021,11 +1032,37 @@ def _redis_version(url: str) -> str:
 
 def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
-    parser.add_argument("--products", type=int, default=10_000, help="catalog size [10000]")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="CI smoke run: 300 products, 1 s rows, no Oscar unless --oscar, no verdict",
+    )
+    parser.add_argument("--products", type=int, help="catalog size [10000; --quick 300]")
     parser.add_argument("--seed", type=int, default=20260611, help="catalog seed")
-    parser.add_argument("--duration", type=int, default=10, help="seconds per run [10]")
-    parser.add_argument("--rounds", type=int, default=3, help="runs per row, median shown [3]")
-    parser.add_argument("--warmup", type=int, default=3, help="unmeasured seconds first [3]")
+    parser.add_argument("--duration", type=int, help="seconds per run [10; --quick 1]")
+    parser.add_argument("--rounds", type=int, help="runs per row, median shown [3; --quick 1]")
+    parser.add_argument("--warmup", type=int, help="unmeasured seconds first [3; --quick 0]")
+    parser.add_argument(
+        "--server",
+        choices=["wsgi", "asgi", "both"],
+        default=load.serve_default_server(),
+        help="Circlemart's server(s): what `circlemart serve` runs by default [%(default)s]",
+    )
+    parser.add_argument(
+        "--oscar",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="measure django-oscar beside Circlemart [on; off with --quick]",
+    )
+    parser.add_argument(
+        "--open-loop",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="search's open-loop latency at 25/50/75 %% of its capacity (bench/load.py) [on]",
+    )
+    parser.add_argument(
+        "--open-duration", type=float, help="seconds per open-loop point [10; --quick 1]"
+    )
     parser.add_argument("--connections", type=int, default=32, help="wrk connections [32]")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers [2]")
     parser.add_argument(
@@ -1065,6 +1102,17 @@ def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--json", type=Path, help="also write the numbers to this file")
     arguments = parser.parse_args(argv)
+    quick = arguments.quick
+    for name, normal, short in (
+        ("products", 10_000, 300),
+        ("duration", 10, 1),
+        ("rounds", 3, 1),
+        ("warmup", 3, 0),
+        ("open_duration", 10.0, 1.0),
+        ("oscar", True, False),
+    ):
+        if getattr(arguments, name) is None:
+            setattr(arguments, name, short if quick else normal)
     arguments.viewers = [v.strip() for v in arguments.viewers.split(",") if v.strip()]
     if not set(arguments.viewers) <= set(VIEWERS) or not arguments.viewers:
         parser.error(f"--viewers takes {' and/or '.join(VIEWERS)}")
@@ -1107,7 +1155,8 @@ def prepare_circlemart(run: Run, catalog_path: Path, images: Path) -> tuple[dict
     cli = [sys.executable, "-m", "circlemart.config.cli"]
     print("circlemart: migrate, collectstatic", flush=True)
     run_quiet([*cli, "migrate", "--noinput"], env=environment, cwd=run.work)
-    run_quiet([*cli, "collectstatic", "--noinput"], env=environment, cwd=run.work)
+    if not http_floor.copied_from_template(["collectstatic"], environment):
+        run_quiet([*cli, "collectstatic", "--noinput"], env=environment, cwd=run.work)
     out = run.work / "circlemart-ids.json"
     snippet = CIRCLEMART_LOAD_SNIPPET.format(
         bench_dir=str(BENCH_DIR), catalog=str(catalog_path), images=str(images), out=str(out)
@@ -1167,11 +1216,17 @@ def prepare_oscar(
 
 
 def worker_label(worker_arguments: Sequence[str]) -> str:
-    """ "gthread×4", "sync", "uvicorn_worker.UvicornWorker" → a short column label."""
+    """ "gthread×4", "sync", "uvicorn_worker.UvicornWorker", a project's own worker class
+    (`circlemart serve`'s) → a short column label."""
     worker = worker_arguments[worker_arguments.index("--worker-class") + 1]
-    if worker == "gthread":
-        return f"wsgi gthread×{worker_arguments[worker_arguments.index('--threads') + 1]}"
-    return "asgi uvicorn" if "Uvicorn" in worker else f"wsgi {worker}"
+    short = worker.rsplit(".", 1)[-1]
+    if worker == "uvicorn_worker.UvicornWorker":
+        return "asgi uvicorn"
+    if "Uvicorn" in short:
+        return f"asgi {short}"
+    if "--threads" in worker_arguments:
+        return f"wsgi {short}×{worker_arguments[worker_arguments.index('--threads') + 1]}"
+    return f"wsgi {short}"
 
 
 def server_specs(
@@ -1231,7 +1286,75 @@ def server_specs(
             cwd=run.work,
             probe_path="/",
         )
-    return specs
+    kinds = {"wsgi", "asgi"} if run.arguments.server == "both" else {run.arguments.server}
+    return {
+        name: spec
+        for name, spec in specs.items()
+        if (spec.shop == OSCAR and run.arguments.oscar)
+        or (spec.shop == CIRCLEMART and name.split()[1] in kinds)
+    }
+
+
+def production_server(specs: Mapping[str, ServerSpec]) -> str:
+    """The Circlemart row `circlemart serve` runs by default (else the first Circlemart row)."""
+    circlemart = [name for name, spec in specs.items() if spec.shop == CIRCLEMART]
+    default = f"{CIRCLEMART} {load.serve_default_server()} "
+    return next((name for name in circlemart if name.startswith(default)), circlemart[0])
+
+
+def measure_search_open_loop(
+    run: Run,
+    *,
+    server: RunningServer,
+    endpoint: Endpoint,
+    raw: Sequence[WrkResult],
+    headers: Mapping[str, str],
+) -> list[dict[str, Any]]:
+    """Search at 25/50/75 % of its own closed-loop capacity, Poisson arrivals, latency from
+    each request's scheduled send (bench/load.py)."""
+    capacity = _median([r.requests_per_second for r in raw])
+    points = []
+    for index, fraction in enumerate(load.FRACTIONS):
+        result = load.open_loop(
+            server.base_url,
+            [load.Request(endpoint.path, headers=dict(headers))],
+            rate=capacity * fraction,
+            duration=run.arguments.open_duration,
+            seed=load.DEFAULT_SEED + index,
+        )
+        server.drain()
+        print(
+            f"  open loop search at {fraction:.0%} of {capacity:,.0f} req/s: "
+            f"p50 {result.p50_ms:.1f} ms, p99 {result.p99_ms:.1f} ms, {result.ok} ok, "
+            f"{result.timeouts} timeouts, client CPU {result.client_cpu_share:.0%}",
+            flush=True,
+        )
+        if result.ok == 0:
+            raise BenchmarkError(f"search answered nothing under open loop: {result}")
+        points.append({"fraction": fraction, "capacity": capacity, **asdict(result)})
+    return points
+
+
+def format_open_loop(points: Sequence[Mapping[str, Any]]) -> str:
+    header = ["load", "offered", "sent/s", "p50 ms", "p90 ms", "p99 ms", "ok", "errors"]
+    header += ["timeouts", "client CPU", "behind"]
+    rows = [
+        (
+            f"{p['fraction']:.0%}",
+            _rate(p["offered_rate"]),
+            _rate(p["achieved_rate"]),
+            f"{p['p50_ms']:.1f}",
+            f"{p['p90_ms']:.1f}",
+            f"{p['p99_ms']:.1f}",
+            str(p["ok"]),
+            str(p["error_responses"] + p["connection_errors"] + p["shed"]),
+            str(p["timeouts"]),
+            f"{p['client_cpu_share']:.0%}",
+            "yes" if p["behind_schedule"] else "no",
+        )
+        for p in points
+    ]
+    return _text_table(header, rows, left=1)
 
 
 def measure(
@@ -1319,19 +1442,26 @@ def main(argv: Sequence[str] | None = None) -> int:
             work = Path(cleanup.enter_context(tempfile.TemporaryDirectory(prefix="cm-oscar-")))
         run = Run(arguments=arguments, work=work, stamp=stamp, postgres=postgres)
         try:
-            venv = work / "oscar-venv" if arguments.fresh_oscar_venv else arguments.oscar_venv
-            python = oscar_python(venv=venv)
-            oscar_versions = venv_versions(
-                python, ["django-oscar", "Django", "django-haystack", "Whoosh", "gunicorn"]
-            )
-            print("oscar venv: " + ", ".join(f"{k} {v}" for k, v in oscar_versions.items()))
+            python = Path(sys.executable)  # unused without Oscar
+            oscar_versions: dict[str, str] = {}
+            if arguments.oscar:
+                venv = work / "oscar-venv" if arguments.fresh_oscar_venv else arguments.oscar_venv
+                python = oscar_python(venv=venv)
+                oscar_versions = venv_versions(
+                    python, ["django-oscar", "Django", "django-haystack", "Whoosh", "gunicorn"]
+                )
+                print("oscar venv: " + ", ".join(f"{k} {v}" for k, v in oscar_versions.items()))
 
             catalog_path = work / "catalog.json"
             catalog_path.write_text(catalog.to_json())
             images = work / "images"
             draw_image_pool(images, seed=arguments.seed)
-            for database in (f"circlemart_bench_{stamp}", f"oscar_bench_{stamp}"):
-                postgres.create(database)
+            template = os.environ.get(http_floor.TEMPLATE_DATABASE_ENV) or None
+            databases = {f"circlemart_bench_{stamp}": template}
+            if arguments.oscar:
+                databases[f"oscar_bench_{stamp}"] = None
+            for database, like in databases.items():
+                postgres.create(database, template=like)
                 if arguments.keep:
                     print(f"keeping database {database}")
                 else:
@@ -1341,18 +1471,22 @@ def main(argv: Sequence[str] | None = None) -> int:
                     cleanup.callback(redis_forget, arguments.redis_url, prefix)
 
             circlemart_env, circlemart_ids = prepare_circlemart(run, catalog_path, images)
-            oscar_env, oscar_ids = prepare_oscar(run, python, catalog_path, images)
+            oscar_env: dict[str, str] = {}
+            oscar_ids: Any = None
+            if arguments.oscar:
+                oscar_env, oscar_ids = prepare_oscar(run, python, catalog_path, images)
             print("sessions: one signed-in shopper per shop", flush=True)
             cookies = {
                 CIRCLEMART: session_cookie(
                     [sys.executable, "-m", "circlemart.config.cli", "shell", "-c"],
                     CIRCLEMART_CREATE_USER,
                     env=circlemart_env,
-                ),
-                OSCAR: session_cookie(
-                    [str(python), "-m", "django", "shell", "-c"], OSCAR_CREATE_USER, env=oscar_env
-                ),
+                )
             }
+            if arguments.oscar:
+                cookies[OSCAR] = session_cookie(
+                    [str(python), "-m", "django", "shell", "-c"], OSCAR_CREATE_USER, env=oscar_env
+                )
             specs = server_specs(
                 run, oscar_python_path=python, circlemart_env=circlemart_env, oscar_env=oscar_env
             )
@@ -1390,8 +1524,22 @@ def main(argv: Sequence[str] | None = None) -> int:
                 )
                 print(f"warning: {run.notes[-1]}", flush=True)
             raw = measure(run, servers=servers, endpoints=endpoints, cookies=cookies)
-            reference = next(name for name, spec in specs.items() if spec.shop == OSCAR)
+            reference = next((name for name, spec in specs.items() if spec.shop == OSCAR), "")
             measurements = summarise(raw, servers=specs, endpoints=endpoints, reference=reference)
+            production = production_server(specs)
+            search_open_loop: list[dict[str, Any]] = []
+            if arguments.open_loop:
+                search_open_loop = measure_search_open_loop(
+                    run,
+                    server=servers[production],
+                    endpoint=endpoints[production]["search"],
+                    raw=raw[("search", arguments.viewers[0], production)],
+                    headers=(
+                        {"Cookie": cookies[CIRCLEMART]}
+                        if arguments.viewers[0] == "signed-in"
+                        else {}
+                    ),
+                )
             facts = machine_facts(
                 postgres=postgres, redis_url=arguments.redis_url, oscar=oscar_versions
             )
@@ -1421,8 +1569,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(format_results(measurements, rounds=arguments.rounds))
     print()
     print(format_verdicts(found))
-    # `circlemart serve` runs WSGI unless told otherwise.
-    production = next(name for name in specs if name.startswith(f"{CIRCLEMART} wsgi"))
     headline = [v for v in found if v.server == production and v.viewer == "anonymous"]
     if headline:
         print(
@@ -1433,6 +1579,14 @@ def main(argv: Sequence[str] | None = None) -> int:
                 for v in headline
             )
         )
+    if search_open_loop:
+        print(
+            f"\nsearch open loop on {production} ({arguments.viewers[0]}), Poisson arrivals, "
+            "latency from the scheduled send:"
+        )
+        print(format_open_loop(search_open_loop))
+    if arguments.quick:
+        print("\n--quick: a smoke run on a tiny catalog; the verdicts above are not judged")
     for note in run.notes:
         print(f"note: {note}")
     if arguments.json:
@@ -1459,6 +1613,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             },
             "results": [asdict(m) for m in measurements],
             "verdicts": [asdict(v) for v in found],
+            "search_open_loop": {"server": production, "points": search_open_loop},
+            "quick": arguments.quick,
             "notes": run.notes,
         }
         arguments.json.parent.mkdir(parents=True, exist_ok=True)

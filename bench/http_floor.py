@@ -1,12 +1,16 @@
-"""HTTP floor benchmark: the production server under wrk, bare `/hello` beside `/api/v1/me`.
+"""HTTP floor benchmark: the production server, bare `/hello` beside `/api/v1/me`.
 
 `/hello` is the cheapest view in the project (full middleware stack, no database); `/api/v1/me`
 is the cheapest authenticated API read. Their ratio is the floor every later endpoint is
-compared with. Add endpoints to `benchmark_endpoints()`; the floor stays first.
+compared with. Measured with bench/load.py: closed-loop capacity (wrk, interleaved rounds,
+unbalanced rounds discarded), then open-loop Poisson p50/p99 at 25/50/75 % of capacity.
+This module also holds the pieces every bench shares: server start/stop, the child
+environment, data preparation, wrk output parsing, machine facts.
 
-    .venv/bin/python bench/http_floor.py          # ASGI and WSGI, 3 rounds x 10 s, 32 connections
-    .venv/bin/python bench/http_floor.py --server asgi --rounds 5 --json var/floor.json
+    .venv/bin/python bench/http_floor.py          # WSGI (what `circlemart serve` runs), ~3 min
+    .venv/bin/python bench/http_floor.py --server asgi --rounds 5 --json var/bench/floor.json
     .venv/bin/python bench/http_floor.py --database-url postgres://postgres@127.0.0.1/bench
+    .venv/bin/python bench/http_floor.py --quick  # smoke run (CI): checks answers, no speed
 """
 
 from __future__ import annotations
@@ -20,7 +24,6 @@ import resource
 import shutil
 import signal
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -29,7 +32,7 @@ import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -83,44 +86,60 @@ class Round:
     foreign_cpu_share: float
 
 
-@dataclass(frozen=True)
-class Measurement:
-    """One endpoint on one server kind: medians over the rounds, plus the req/s range."""
+def serve_worker_arguments(kind: str) -> tuple[str, tuple[str, ...]]:
+    """(application, worker arguments) exactly as `circlemart serve --server <kind>` passes
+    them to gunicorn, from the tree being measured (PYTHONPATH=/tmp/base/src measures a
+    baseline with its own); gthread / uvicorn as before if that tree cannot say."""
+    try:
+        from circlemart.config.cli import server_arguments
+    except ImportError:
+        if kind == "asgi":
+            return "circlemart.config.asgi:application", (
+                "--worker-class",
+                "uvicorn_worker.UvicornWorker",
+            )
+        return "circlemart.config.wsgi:application", ("--worker-class", "gthread")
+    arguments = server_arguments(kind, 1)
+    workers = arguments.index("--workers")
+    worker = list(arguments[1:workers] + arguments[workers + 2 :])
+    if "--threads" in worker:  # the bench's --wsgi-threads decides
+        at = worker.index("--threads")
+        del worker[at : at + 2]
+    return arguments[0], tuple(worker)
 
-    endpoint: str
-    path: str
-    server: str
-    rounds: int
-    requests_per_second: float
-    requests_per_second_min: float
-    requests_per_second_max: float
-    p50_ms: float
-    p99_ms: float
-    requests: int
-    ratio_to_floor: float
-    foreign_cpu_share_max: float
+
+def _worker_class(arguments: Sequence[str]) -> str:
+    name = arguments[arguments.index("--worker-class") + 1]
+    return name.rsplit(".", 1)[-1]
 
 
 def server_kinds(*, wsgi_threads: int) -> dict[str, ServerKind]:
-    return {
+    """By --server name; "sync" and "wsgi" are the same WSGI server, with the worker class
+    `circlemart serve` uses (gunicorn's plain sync workers when wsgi_threads is 1)."""
+    asgi_application, asgi_worker = serve_worker_arguments("asgi")
+    wsgi_application, wsgi_worker = serve_worker_arguments("wsgi")
+    if wsgi_threads > 1:
+        wsgi_worker = (*wsgi_worker, "--threads", str(wsgi_threads))
+        wsgi_label = f"wsgi {_worker_class(wsgi_worker)} x{wsgi_threads}"
+    else:
+        wsgi_worker, wsgi_label = ("--worker-class", "sync"), "wsgi sync"
+    kinds = {
         # Exactly what `circlemart serve` runs in production.
         "asgi": ServerKind(
             name="asgi",
-            label="asgi uvicorn",
-            application="circlemart.config.asgi:application",
-            worker_arguments=("--worker-class", "uvicorn_worker.UvicornWorker"),
+            label=f"asgi {_worker_class(asgi_worker)}",
+            application=asgi_application,
+            worker_arguments=asgi_worker,
         ),
         "sync": ServerKind(
             name="wsgi",
-            label=f"wsgi gthread x{wsgi_threads}" if wsgi_threads > 1 else "wsgi sync",
-            application="circlemart.config.wsgi:application",
-            worker_arguments=(
-                ("--worker-class", "gthread", "--threads", str(wsgi_threads))
-                if wsgi_threads > 1
-                else ("--worker-class", "sync")
-            ),
+            label=wsgi_label,
+            application=wsgi_application,
+            worker_arguments=wsgi_worker,
         ),
     }
+    kinds["wsgi"] = kinds["sync"]
+    return kinds
 
 
 def benchmark_endpoints(*, access_token: str) -> list[Endpoint]:
@@ -161,11 +180,48 @@ def child_environment(
     return environment
 
 
+# Quick runs (bench/quick.py, `make bench-quick`) prepare one data dir first (migrated SQLite
+# database, collected static files) and name it here: `circlemart migrate` into a fresh SQLite
+# data dir and `collectstatic` into one without static files then copy it instead of redoing
+# a minute of work per bench. Only for a template made by the same tree in the same run.
+TEMPLATE_ENV = "CIRCLEMART_BENCH_TEMPLATE"
+# ... and a migrated PostgreSQL database a bench that creates its own may copy (TEMPLATE).
+TEMPLATE_DATABASE_ENV = "CIRCLEMART_BENCH_TEMPLATE_DATABASE"
+SQLITE_NAME = "circlemart.sqlite3"
+DATA_DIR_KEYS = ("secret_key", "field_key", "pii_lookup_key", "payments_webhook_secret")
+
+
+def copied_from_template(arguments: Sequence[str], environment: Mapping[str, str]) -> bool:
+    """Did `circlemart <arguments>` come down to a copy from the quick runs' template?"""
+    template, data_dir = environment.get(TEMPLATE_ENV), environment.get("CIRCLEMART_DATA_DIR")
+    if not template or not data_dir or not arguments:
+        return False
+    source, target = Path(template), Path(data_dir)
+    if arguments[0] == "migrate" and not environment.get("DATABASE_URL"):
+        if (target / SQLITE_NAME).exists() or not (source / SQLITE_NAME).exists():
+            return False
+        target.mkdir(parents=True, exist_ok=True)
+        for path in source.glob(SQLITE_NAME + "*"):  # with -wal/-shm if any were left
+            shutil.copy2(path, target / path.name)
+        for key in DATA_DIR_KEYS:
+            if (source / key).exists() and not (target / key).exists():
+                shutil.copy2(source / key, target / key)
+        return True
+    if arguments[0] == "collectstatic":
+        if (target / "static").exists() or not (source / "static").is_dir():
+            return False
+        shutil.copytree(source / "static", target / "static")
+        return True
+    return False
+
+
 def circlemart(
     arguments: Sequence[str], *, environment: Mapping[str, str], cwd: Path
 ) -> subprocess.CompletedProcess[str]:
     """`circlemart <arguments>` with this interpreter, failing loudly with its output."""
     command = [sys.executable, "-m", "circlemart.config.cli", *arguments]
+    if copied_from_template(arguments, environment):
+        return subprocess.CompletedProcess(command, 0, f"copied from ${TEMPLATE_ENV}\n", "")
     completed = subprocess.run(
         command, env=dict(environment), cwd=cwd, capture_output=True, text=True, check=False
     )
@@ -467,165 +523,95 @@ def machine_facts(*, database_url: str | None, redis_url: str | None) -> dict[st
     }
 
 
-def format_table(measurements: Sequence[Measurement]) -> str:
-    header = (
-        "endpoint",
-        "server",
-        "req/s",
-        "req/s range",
-        "p50 ms",
-        "p99 ms",
-        f"vs {FLOOR_ENDPOINT}",
-        "others' CPU",
-    )
-    rows = [
-        (
-            m.endpoint,
-            m.server,
-            f"{m.requests_per_second:,.0f}",
-            f"{m.requests_per_second_min:,.0f}-{m.requests_per_second_max:,.0f}",
-            f"{m.p50_ms:.2f}",
-            f"{m.p99_ms:.2f}",
-            f"{m.ratio_to_floor:.2f}",
-            f"{m.foreign_cpu_share_max:.0%}",
-        )
-        for m in measurements
-    ]
-    widths = [max(len(row[i]) for row in (header, *rows)) for i in range(len(header))]
-
-    def line(cells: Sequence[str]) -> str:
-        return "  ".join(
-            cell.ljust(width) if i < 2 else cell.rjust(width)
-            for i, (cell, width) in enumerate(zip(cells, widths, strict=True))
-        )
-
-    return "\n".join([line(header), "  ".join("-" * w for w in widths), *map(line, rows)])
-
-
 # --- Main -----------------------------------------------------------------------------------
 
 
-def measure_server(
-    kind: ServerKind,
-    *,
-    arguments: argparse.Namespace,
-    environment: Mapping[str, str],
-    work_dir: Path,
-    access_token: str,
-) -> list[Measurement]:
-    endpoints = benchmark_endpoints(access_token=access_token)
-    server = RunningServer(
-        kind, workers=arguments.workers, environment=environment, work_dir=work_dir
-    )
-    results: dict[str, list[Round]] = {endpoint.name: [] for endpoint in endpoints}
-    try:
-        server.wait_until_ready()
-        for endpoint in endpoints:
-            check_endpoint(server.base_url, endpoint)
-            if arguments.warmup > 0:
-                run_wrk(
-                    server.base_url + endpoint.path,
-                    endpoint,
-                    seconds=arguments.warmup,
-                    connections=arguments.connections,
-                )
-        # Rounds interleave the endpoints, so a slow spell of a shared machine hits them alike.
-        for round_number in range(1, arguments.rounds + 1):
-            for endpoint in endpoints:
-                with ForeignCpu(server_group=server.process.pid) as foreign:
-                    result = run_wrk(
-                        server.base_url + endpoint.path,
-                        endpoint,
-                        seconds=arguments.duration,
-                        connections=arguments.connections,
-                    )
-                results[endpoint.name].append(Round(result, foreign.share))
-                print(
-                    f"  {kind.label} round {round_number}/{arguments.rounds} {endpoint.path}: "
-                    f"{result.requests_per_second:,.0f} req/s, "
-                    f"other processes {foreign.share:.0%} of the CPU",
-                    flush=True,
-                )
-    finally:
-        server.stop()
-    floor = statistics.median(r.wrk.requests_per_second for r in results[FLOOR_ENDPOINT])
-    return [summarise(kind, endpoint, results[endpoint.name], floor) for endpoint in endpoints]
-
-
-def summarise(
-    kind: ServerKind, endpoint: Endpoint, rounds: Sequence[Round], floor: float
-) -> Measurement:
-    rates = [r.wrk.requests_per_second for r in rounds]
-    median_rate = statistics.median(rates)
-    return Measurement(
-        endpoint=endpoint.name,
-        path=endpoint.path,
-        server=kind.label,
-        rounds=len(rounds),
-        requests_per_second=median_rate,
-        requests_per_second_min=min(rates),
-        requests_per_second_max=max(rates),
-        p50_ms=statistics.median(r.wrk.p50_ms for r in rounds),
-        p99_ms=statistics.median(r.wrk.p99_ms for r in rounds),
-        requests=sum(r.wrk.requests for r in rounds),
-        ratio_to_floor=median_rate / floor,
-        foreign_cpu_share_max=max(r.foreign_cpu_share for r in rounds),
-    )
-
-
 def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
+    import load
+
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--server", choices=["asgi", "sync", "both"], default="both")
-    parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run [10]")
-    parser.add_argument(
-        "--rounds", type=int, default=3, help="interleaved runs per endpoint; medians shown [3]"
-    )
-    parser.add_argument("--connections", type=int, default=32, help="wrk connections [32]")
-    parser.add_argument("--warmup", type=int, default=2, help="unmeasured seconds first [2]")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers [2]")
-    parser.add_argument(
-        "--wsgi-threads", type=int, default=4, help="threads per gthread worker; 1 = sync [4]"
-    )
-    parser.add_argument(
-        "--database-url",
-        default=os.environ.get("DATABASE_URL") or None,
-        help="default: $DATABASE_URL, else SQLite in the temporary data dir",
-    )
-    parser.add_argument(
-        "--redis-url",
-        default=os.environ.get("REDIS_URL") or None,
-        help="default: $REDIS_URL, else the local-memory cache",
-    )
-    parser.add_argument("--json", type=Path, help="also write the numbers to this file")
+    load.add_common_arguments(parser, servers=("wsgi", "asgi", "sync", "both"))
     arguments = parser.parse_args(argv)
-    if min(arguments.duration, arguments.rounds, arguments.workers, arguments.wsgi_threads) < 1:
-        parser.error("--duration, --rounds, --workers and --wsgi-threads must be at least 1")
-    if arguments.connections < WRK_THREADS:
-        parser.error(f"wrk needs at least as many connections as threads ({WRK_THREADS})")
+    if min(arguments.workers, arguments.wsgi_threads) < 1:
+        parser.error("--workers and --wsgi-threads must be at least 1")
     return arguments
 
 
+def me_is_the_bench_user(body: bytes) -> bool:
+    answer = json.loads(body)
+    return str(answer.get("email", "")).startswith("bench-")
+
+
+def chosen_kinds(arguments: argparse.Namespace) -> list[ServerKind]:
+    """--server both: WSGI (what `circlemart serve` runs) then ASGI; else the one asked for."""
+    import load
+
+    if arguments.server != "both":
+        return [load.server_kind(arguments)]
+    kinds = server_kinds(wsgi_threads=arguments.wsgi_threads)
+    return [kinds["wsgi"], kinds["asgi"]]
+
+
+def measure_kind(
+    kind: ServerKind,
+    *,
+    arguments: argparse.Namespace,
+    options: Any,
+    environment: Mapping[str, str],
+    work_dir: Path,
+    access_token: str,
+    facts: Mapping[str, str],
+) -> Any:
+    """bench/load.py's measure of /hello and /api/v1/me on one server kind (a load.Report)."""
+    import load
+
+    server = RunningServer(
+        kind, workers=arguments.workers, environment=environment, work_dir=work_dir
+    )
+    try:
+        server.wait_until_ready()
+        me = load.Target(
+            "me",
+            "/api/v1/me",
+            headers={"Authorization": f"Bearer {access_token}"},
+            check=me_is_the_bench_user,
+        )
+        return load.measure(
+            server.base_url,
+            [me],
+            options=options,
+            server=server,
+            bench="http-floor",
+            server_label=kind.label,
+            machine=facts,
+        )
+    finally:
+        server.stop()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    import load
+
     arguments = parse_arguments(argv)
+    options = load.options_from_arguments(arguments)
     if shutil.which(WRK) is None:
         print(
             "wrk is not installed: `apt-get install -y wrk` (Debian), then run again.",
             file=sys.stderr,
         )
         return 2
-    kinds = server_kinds(wsgi_threads=arguments.wsgi_threads)
-    chosen = list(kinds.values()) if arguments.server == "both" else [kinds[arguments.server]]
+    kinds = chosen_kinds(arguments)
     facts = machine_facts(database_url=arguments.database_url, redis_url=arguments.redis_url)
     print("machine: " + ", ".join(f"{name} {value}" for name, value in facts.items()))
     print(
-        f"load: wrk {WRK_THREADS} threads, {arguments.connections} connections, "
-        f"{arguments.rounds} interleaved rounds of {arguments.duration} s per endpoint "
-        f"after {arguments.warmup} s warm-up; "
-        f"gunicorn {arguments.workers} workers; wrk shares the machine with the server"
+        f"load: {' then '.join(k.label for k in kinds)}, {arguments.workers} gunicorn workers; "
+        f"wrk {WRK_THREADS} threads, {options.connections} connections, {options.rounds} "
+        f"interleaved rounds of {options.duration} s after {options.warmup} s warm-up; then "
+        f"open loop ({options.arrivals}) at {', '.join(f'{f:.0%}' for f in options.fractions)} "
+        f"of each endpoint's capacity for {options.open_duration:g} s"
     )
     print("settings: DEBUG off, LOG_LEVEL=WARNING, RATELIMIT_ENABLED=0 (rate limits off)")
-
-    measurements: list[Measurement] = []
+    reports = []
     try:
         with tempfile.TemporaryDirectory(prefix="circlemart-bench-") as temporary:
             work_dir = Path(temporary)
@@ -636,48 +622,31 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
             print("setup: migrate, collectstatic, one user and its access token", flush=True)
             access_token = prepare_data(environment=environment, cwd=work_dir)
-            for kind in chosen:
-                measurements += measure_server(
-                    kind,
-                    arguments=arguments,
-                    environment=environment,
-                    work_dir=work_dir,
-                    access_token=access_token,
+            for kind in kinds:
+                print(f"server: {kind.label}", flush=True)
+                reports.append(
+                    measure_kind(
+                        kind,
+                        arguments=arguments,
+                        options=options,
+                        environment=environment,
+                        work_dir=work_dir,
+                        access_token=access_token,
+                        facts=facts,
+                    )
                 )
     except BenchmarkError as error:
         print(f"\nBENCHMARK FAILED: {error}", file=sys.stderr)
         return 1
-
-    print()
-    print(format_table(measurements))
-    print()
-    for m in measurements:
-        if m.endpoint != FLOOR_ENDPOINT:
-            print(f"{m.endpoint}/{FLOOR_ENDPOINT} req/s on {m.server}: {m.ratio_to_floor:.2f}")
-    busiest = max(m.foreign_cpu_share_max for m in measurements)
-    if busiest > FOREIGN_CPU_WARNING:
-        print(
-            f"\nWARNING: other processes used up to {busiest:.0%} of the machine's CPU during "
-            "a round; these numbers are not from a quiet machine.",
-            file=sys.stderr,
-        )
+    for report in reports:
+        load.print_report(report)
     if arguments.json:
-        document = {
-            "machine": facts,
-            "load": {
-                "wrk_threads": WRK_THREADS,
-                "connections": arguments.connections,
-                "duration_seconds": arguments.duration,
-                "rounds": arguments.rounds,
-                "warmup_seconds": arguments.warmup,
-                "gunicorn_workers": arguments.workers,
-                "ratelimit_enabled": False,
-            },
-            "results": [asdict(m) for m in measurements],
-        }
-        arguments.json.parent.mkdir(parents=True, exist_ok=True)
-        arguments.json.write_text(json.dumps(document, indent=2) + "\n")
-        print(f"\nwrote {arguments.json}")
+        # The first (the server `circlemart serve` runs) at --json, others beside it.
+        for index, (kind, report) in enumerate(zip(kinds, reports, strict=True)):
+            path = arguments.json
+            if index:
+                path = path.with_name(f"{path.stem}.{kind.name}{path.suffix}")
+            load.write_json(report, path)
     return 0
 
 

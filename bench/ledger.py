@@ -4,7 +4,7 @@ balance read's latency (p50/p99).
 
     createdb -h 127.0.0.1 -U postgres ledger_bench
     .venv/bin/python bench/ledger.py --database-url postgres://postgres@127.0.0.1/ledger_bench
-    .venv/bin/python bench/ledger.py --database-url … --quick          # 3 s phases, smoke run
+    .venv/bin/python bench/ledger.py --database-url … --quick          # 1 s phases, smoke run
 
 Phases, each `--seconds` long (after a 1 s warm-up that is not counted) with `--writers`
 threads (one database connection each):
@@ -46,14 +46,17 @@ def parse_arguments() -> argparse.Namespace:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--users", type=int, default=2000)
     parser.add_argument("--hot-users", type=int, default=0, help="use only this many users")
-    parser.add_argument("--quick", action="store_true", help="3 s phases, 200 users")
+    parser.add_argument(
+        "--quick", action="store_true", help="CI smoke run: 1 s phases, 4 writers, 50 users"
+    )
     parser.add_argument("--json", help="also write the figures to this file")
     args = parser.parse_args()
     if not args.database_url.startswith("postgres"):
         parser.error("--database-url (or DATABASE_URL) must name a scratch PostgreSQL database")
     if args.quick:
-        args.seconds = min(args.seconds, 3.0)
-        args.users = min(args.users, 200)
+        args.seconds = min(args.seconds, 1.0)
+        args.users = min(args.users, 50)
+        args.writers = min(args.writers, 4)
     return args
 
 

@@ -10,10 +10,12 @@ through the version services, then measures:
       selectors.surfaces.for_you for N shoppers (first list of each: their candidate cache is
       cold; then again: cached), the non-personalised list of an anonymous visitor, and the
       bare catalog product_cards call for the same 20 products (what any product grid pays);
-  (b) HTTP, on the server `circlemart serve` runs (gunicorn gthread workers) under wrk:
-      /hello (the bare-view floor), GET /api/v1/recommend/for-you (bearer tokens of many
-      shoppers, rotated) and the home page's for-you fragment /rec/for-you/ (their session
-      cookies, rotated), in interleaved rounds.
+  (b) HTTP, on the server `circlemart serve` runs (gunicorn gthread workers) with
+      bench/load.py: /hello (the bare-view floor), GET /api/v1/recommend/for-you (bearer
+      tokens of many shoppers, rotated) and the home page's for-you fragment /rec/for-you/
+      (their session cookies, rotated): closed-loop capacity in interleaved rounds (wrk,
+      unbalanced rounds discarded), then open-loop Poisson p50/p99 at 25/50/75 % of each
+      one's capacity.
 
 Targets (issue 17): for-you p99 < 20 ms in-process; for-you req/s >= 0.5x the floor's.
 
@@ -41,6 +43,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 
 import http_floor  # noqa: E402  (a sibling script, not a package)
+import load  # noqa: E402
 
 API_PATH = "/api/v1/recommend/for-you?limit=20"
 FRAGMENT_PATH = "/rec/for-you/"
@@ -75,6 +78,15 @@ def parse_arguments(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run [10]")
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds; medians [3]")
     parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument(
+        "--open-duration", type=float, default=10.0, help="seconds per open-loop point [10]"
+    )
+    parser.add_argument(
+        "--server",
+        choices=["wsgi", "asgi"],
+        default=load.serve_default_server(),
+        help="what `circlemart serve` runs by default unless told [%(default)s]",
+    )
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers [2]")
     parser.add_argument("--skip-http", action="store_true", help="only the in-process part")
     parser.add_argument("--seed", type=int, default=17)
@@ -96,6 +108,7 @@ def parse_arguments(argv: Sequence[str] | None = None) -> argparse.Namespace:
         arguments.measured, arguments.warmup_users = min(arguments.measured, 100), 20
         arguments.readers = min(arguments.readers, 50)
         arguments.duration, arguments.rounds, arguments.connections = 2, 1, 8
+        arguments.open_duration = min(arguments.open_duration, 1.0)
     return arguments
 
 
@@ -421,64 +434,73 @@ def _check(base_url: str, path: str, header: str, *, json_body: bool) -> None:
         raise http_floor.BenchmarkError(f"{path} answered {content_type!r}")
 
 
+def _header(line: str) -> dict[str, str]:
+    name, value = line.split(":", 1)
+    return {name: value.strip()}
+
+
+def _serves_a_model(body: bytes) -> bool:
+    return json.loads(body).get("model_version") is not None
+
+
 def measure_http(
     arguments: argparse.Namespace, environment: dict[str, str], work: Path, world: dict[str, Any]
 ) -> dict[str, Any]:
-    tokens, cookies = work / "tokens.txt", work / "cookies.txt"
-    tokens.write_text("\n".join(world["tokens"]) + "\n")
-    cookies.write_text("\n".join(world["cookies"]) + "\n")
-    # What `circlemart serve` runs by default: gunicorn gthread workers, 4 threads each.
-    kind = http_floor.server_kinds(wsgi_threads=4)["sync"]
+    kind = load.server_kind(argparse.Namespace(server=arguments.server, wsgi_threads=4))
     server = http_floor.RunningServer(
         kind, workers=arguments.workers, environment=environment, work_dir=work
     )
-    hello = http_floor.Endpoint(name="hello", path="/hello")
-    runs: dict[str, Callable[[int], http_floor.WrkResult]] = {
-        "hello": lambda seconds: http_floor.run_wrk(
-            server.base_url + hello.path, hello, seconds=seconds, connections=arguments.connections
+    targets = [
+        load.Target(
+            "for-you API",
+            API_PATH,
+            check=_serves_a_model,
+            variants=[load.Request(API_PATH, headers=_header(t)) for t in world["tokens"]],
         ),
-        "for-you API": lambda seconds: run_wrk_rotating(
-            server.base_url, API_PATH, tokens, seconds=seconds, connections=arguments.connections
-        ),
-        "for-you fragment": lambda seconds: run_wrk_rotating(
-            server.base_url,
+        load.Target(
+            "for-you fragment",
             FRAGMENT_PATH,
-            cookies,
-            seconds=seconds,
-            connections=arguments.connections,
+            variants=[load.Request(FRAGMENT_PATH, headers=_header(c)) for c in world["cookies"]],
         ),
-    }
-    results: dict[str, list[http_floor.WrkResult]] = {name: [] for name in runs}
+    ]
+    options = load.LoadOptions(
+        rounds=arguments.rounds,
+        duration=arguments.duration,
+        open_duration=arguments.open_duration,
+        # Every worker loads the model and fills its caches before anything is measured.
+        warmup=2,
+        connections=arguments.connections,
+        seed=arguments.seed,
+        quick=arguments.quick,
+    )
     try:
         server.wait_until_ready()
         _check(server.base_url, API_PATH, world["tokens"][0], json_body=True)
         _check(server.base_url, FRAGMENT_PATH, world["cookies"][0], json_body=False)
-        for run in runs.values():
-            run(2)  # warm-up: every worker loads the model and fills its caches
-            wait_until_idle(server.base_url)
-        for round_number in range(1, arguments.rounds + 1):
-            for name, run in runs.items():
-                result = run(arguments.duration)
-                wait_until_idle(server.base_url)
-                results[name].append(result)
-                print(
-                    f"  round {round_number}/{arguments.rounds} {name}: "
-                    f"{result.requests_per_second:,.0f} req/s, p99 {result.p99_ms:.1f} ms",
-                    flush=True,
-                )
+        measured = load.measure(
+            server.base_url,
+            targets,
+            options=options,
+            server=server,
+            bench="recommend",
+            server_label=kind.label,
+        )
     finally:
         server.stop()
-    floor = statistics.median(r.requests_per_second for r in results["hello"])
-    return {
-        name: {
-            "requests_per_second": statistics.median(r.requests_per_second for r in rounds),
-            "p50_ms": statistics.median(r.p50_ms for r in rounds),
-            "p99_ms": statistics.median(r.p99_ms for r in rounds),
-            "requests": sum(r.requests for r in rounds),
-            "ratio_to_floor": statistics.median(r.requests_per_second for r in rounds) / floor,
+    load.print_report(measured)
+    figures: dict[str, Any] = {}
+    for target in measured.all_targets():
+        at_half = next((p.result for p in target.open_loop if p.fraction == 0.5), None)
+        figures[target.name] = {
+            "requests_per_second": target.capacity,
+            "p50_ms": target.wrk_p50_ms,
+            "p99_ms": target.wrk_p99_ms,
+            "requests": sum(r.requests for r in target.rounds if r.kept),
+            "ratio_to_floor": target.ratio_to_floor,
+            "open_loop_p50_ms_at_half": at_half.p50_ms if at_half else None,
+            "open_loop_p99_ms_at_half": at_half.p99_ms if at_half else None,
         }
-        for name, rounds in results.items()
-    }
+    return {"http": figures, "load": load.report_document(measured)}
 
 
 def report(arguments: argparse.Namespace, world: dict[str, Any], figures: dict[str, Any]) -> str:
@@ -510,15 +532,18 @@ def report(arguments: argparse.Namespace, world: dict[str, Any], figures: dict[s
     if http:
         lines += [
             "",
-            f"(b) HTTP: wsgi gthread x4, {arguments.workers} workers, "
+            f"(b) HTTP: {arguments.server}, {arguments.workers} workers, "
             f"wrk {arguments.connections} connections, "
-            f"{arguments.rounds} x {arguments.duration} s interleaved (medians)",
-            f"{'endpoint':<44} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'÷ floor':>8}",
+            f"{arguments.rounds} x {arguments.duration} s interleaved (medians); "
+            "open loop at 50 % of each one's capacity",
+            f"{'endpoint':<32} {'req/s':>8} {'÷ floor':>8} {'p50 ms @50%':>12} {'p99 ms @50%':>12}",
         ]
         for name, row in http.items():
+            p50, p99 = row["open_loop_p50_ms_at_half"], row["open_loop_p99_ms_at_half"]
             lines.append(
-                f"{name:<44} {row['requests_per_second']:>8,.0f} {row['p50_ms']:>8.2f} "
-                f"{row['p99_ms']:>8.2f} {row['ratio_to_floor']:>8.2f}"
+                f"{name:<32} {row['requests_per_second']:>8,.0f} {row['ratio_to_floor']:>8.2f} "
+                f"{p50 if p50 is not None else float('nan'):>12.1f} "
+                f"{p99 if p99 is not None else float('nan'):>12.1f}"
             )
     lines.append("")
     if arguments.quick:
@@ -591,9 +616,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "in_process": json.loads(world_file.with_suffix(".timing.json").read_text())
             }
             if not arguments.skip_http:
-                print("HTTP: the server `circlemart serve` runs, under wrk", flush=True)
+                print("HTTP: the server `circlemart serve` runs, bench/load.py", flush=True)
                 try:
-                    figures["http"] = measure_http(arguments, environment, work, world)
+                    figures.update(measure_http(arguments, environment, work, world))
                 except http_floor.BenchmarkError as error:
                     http_failure = str(error)
     except (http_floor.BenchmarkError, subprocess.CalledProcessError) as error:
