@@ -15,6 +15,7 @@ from circlemart.config.settings import *  # noqa: E402, F403
 # Tasks run in-process during tests; tests/core/test_worker.py starts a real worker instead.
 CELERY_TASK_ALWAYS_EAGER = True
 RECOMMEND_IMPRESSION_FLUSH_SECONDS = 0.0  # impressions written in the request: tests read them
+SEARCH_LOG_FLUSH_SECONDS = 0.0  # searches logged in the request: tests read them at once
 SMS_PROVIDER = "circlemart.accounts.sms.MemorySmsProvider"
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 MEDIA_ROOT = tempfile.mkdtemp(prefix="circlemart-media-")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 import pytest
 
@@ -199,3 +200,9 @@ def shop(builder: CatalogBuilder) -> CatalogBuilder:
 def warm_segmenter(db: None) -> None:
     """Load jieba and the vocabulary before counting queries."""
     segment.segment("预热 warm up")
+
+
+@pytest.fixture(autouse=True)
+def _searches_written_in_the_request(settings: Any) -> None:
+    """Tests read the search log right after a search (production batches it)."""
+    settings.SEARCH_LOG_FLUSH_SECONDS = 0.0

@@ -137,22 +137,30 @@ def product_cards(ids: list[int]) -> list[ProductCard]:
     return [by_id[product_id] for product_id in ids if product_id in by_id]
 
 
-def hot_products(limit: int = 12) -> list[ProductCard]:
-    ids = list(
+def hot_product_ids(limit: int = 12) -> list[int]:
+    """The best-selling on-sale products, best first (for cached cards: ids only)."""
+    return list(
         Product.objects.filter(status=Product.Status.ON_SALE)
         .order_by("-sales_count", "-id")
         .values_list("id", flat=True)[:limit]
     )
-    return product_cards(ids)
 
 
-def new_products(limit: int = 12) -> list[ProductCard]:
-    ids = list(
+def hot_products(limit: int = 12) -> list[ProductCard]:
+    return product_cards(hot_product_ids(limit))
+
+
+def new_product_ids(limit: int = 12) -> list[int]:
+    """The newest on-sale products, newest first (for cached cards: ids only)."""
+    return list(
         Product.objects.filter(status=Product.Status.ON_SALE)
         .order_by("-published_at", "-id")
         .values_list("id", flat=True)[:limit]
     )
-    return product_cards(ids)
+
+
+def new_products(limit: int = 12) -> list[ProductCard]:
+    return product_cards(new_product_ids(limit))
 
 
 def product_detail(product_id: int, *, include_hidden: bool = False) -> ProductDetail | None:

@@ -4,18 +4,21 @@ signed-in user's search history under /api/v1/me/search-history."""
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from ninja import Router, Status
 
 from circlemart.catalog import selectors as catalog
 from circlemart.catalog.contracts import LISTING_GENERATION
+from circlemart.core.cache import cached
 from circlemart.core.http_cache import json_response
 from circlemart.core.web import signed_in_id, viewer_id
 from circlemart.search import selectors, services
 from circlemart.search.contracts import SEARCH_INDEX_GENERATION, SearchResult
-from circlemart.search.listing import parse_listing, run_listing
+from circlemart.search.listing import parse_listing, record_listing, run_listing
 from circlemart.search.schemas import HistoryEntryOut, HotSearchOut, ProductPageOut, SuggestionOut
 
 router = Router(auth=None, tags=["catalog"])
@@ -49,8 +52,25 @@ def page_body(result: SearchResult) -> dict[str, Any]:
 )
 def product_list(request: HttpRequest) -> HttpResponse | dict[str, Any]:
     listing = parse_listing(request.GET)
-    if listing.query:  # searches are logged (hot searches, history): run every time
-        return page_body(run_listing(listing, viewer_id=viewer_id(request)))
+    if listing.query:
+        # The same body for everyone until the index or a listed product changes; the search
+        # is logged (hot searches, history) on every request, from the cache or not.
+        def build() -> dict[str, Any]:
+            result = run_listing(listing, viewer_id=viewer_id(request), record=False)
+            return {"body": page_body(result), "searched": result.query}
+
+        key = hashlib.sha256(listing.cache_key().encode()).hexdigest()[:32]
+        page = cached(
+            f"api:search:{key}",
+            [LISTING_GENERATION, SEARCH_INDEX_GENERATION],
+            build,
+            timeout=settings.SEARCH_PAGE_CACHE_SECONDS,
+        )
+        body: dict[str, Any] = page["body"]
+        record_listing(
+            listing, searched=page["searched"], total=body["total"], viewer_id=viewer_id(request)
+        )
+        return body
     return json_response(
         request,
         key=f"api:browse:{listing.cache_key()}",

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from circlemart.catalog import selectors as catalog
 from circlemart.catalog.contracts import CategoryNode
 from circlemart.core.errors import NotFound, ValidationFailed
-from circlemart.search import selectors, services
+from circlemart.search import search_log, selectors
 from circlemart.search.contracts import SearchFilters, SearchResult
 
 MAX_QUERY_CHARS = 200
@@ -115,7 +115,10 @@ def parse_listing(params: Mapping[str, str], *, category_slug: str | None = None
     )
 
 
-def run_listing(listing: ListingRequest, *, viewer_id: int | None) -> SearchResult:
+def run_listing(
+    listing: ListingRequest, *, viewer_id: int | None, record: bool = True
+) -> SearchResult:
+    """Run the search and, with `record`, log it (first pages of real searches only)."""
     result = selectors.product_search(
         query=listing.query,
         filters=listing.filters,
@@ -124,6 +127,15 @@ def run_listing(listing: ListingRequest, *, viewer_id: int | None) -> SearchResu
         limit=listing.limit,
         viewer_id=viewer_id,
     )
-    if result.query and listing.cursor is None:
-        services.search_record(query=listing.query, user_id=viewer_id, result_count=result.total)
+    if record:
+        record_listing(listing, searched=result.query, total=result.total, viewer_id=viewer_id)
     return result
+
+
+def record_listing(
+    listing: ListingRequest, *, searched: str, total: int, viewer_id: int | None
+) -> None:
+    """Log a first-page search (hot searches, history): also when its page came from a cache.
+    `searched` is the analysed query of the result ("" for browsing)."""
+    if searched and listing.cursor is None:
+        search_log.search_log_submit(query=listing.query, user_id=viewer_id, result_count=total)

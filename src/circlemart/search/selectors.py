@@ -22,7 +22,7 @@ from circlemart.catalog.contracts import CategoryNode
 from circlemart.core import clock
 from circlemart.core.errors import NotFound, ValidationFailed
 from circlemart.core.pagination import decode_cursor, encode_cursor, page_size
-from circlemart.search import errors, segment
+from circlemart.search import errors, search_log, segment
 from circlemart.search.backends import get_backend
 from circlemart.search.backends.base import (
     BackendQuery,
@@ -453,7 +453,9 @@ def hot_searches(limit: int = 10, days: int = 7) -> list[HotSearch]:
 
 
 def search_history(user_id: int, limit: int | None = None) -> list[HistoryEntry]:
-    """The user's own recent searches, newest first."""
+    """The user's own recent searches, newest first (including those this process still
+    holds in its search log buffer: they are written first)."""
+    search_log.search_log_flush_for(user_id)
     size = int(getattr(settings, "SEARCH_HISTORY_SIZE", 20)) if limit is None else limit
     rows = SearchHistory.objects.filter(user_id=user_id).order_by("-searched_at", "-id")[
         : max(1, size)

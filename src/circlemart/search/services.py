@@ -13,7 +13,6 @@ the later state. Then it locks vocabulary rows in `term` order and suggestion ro
 from __future__ import annotations
 
 import logging
-import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import timedelta
@@ -29,7 +28,7 @@ from tqdm import tqdm
 from circlemart.catalog import selectors as catalog
 from circlemart.catalog.contracts import CategoryNode
 from circlemart.core import cache, clock
-from circlemart.search import segment
+from circlemart.search import search_log, segment
 from circlemart.search.backends import get_backend
 from circlemart.search.contracts import SEARCH_INDEX_GENERATION, IndexChange
 from circlemart.search.documents import (
@@ -58,8 +57,6 @@ INDEX_BATCH_SIZE = 500
 CHUNK = 500  # ids per IN (…) list
 REINDEX_STATE = "products"
 INTEGRITY_RETRIES = 3
-# Seven or more digits in a row look like a phone, order or ID number: never suggested.
-_PRIVATE_DIGITS = re.compile(r"\d{7,}")
 
 
 def _chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[list[T]]:
@@ -421,52 +418,16 @@ def reindex_state() -> ReindexState | None:
 # --- Searches and history --------------------------------------------------------------------
 
 
-def _suggestible(query: str) -> bool:
-    return not _PRIVATE_DIGITS.search(query.replace(" ", ""))
-
-
 def search_record(*, query: str, user_id: int | None, result_count: int) -> str:
-    """Log a search (normalised) and, for a signed-in user, put it on top of their history
+    """Log a search (normalised) now and, for a signed-in user, put it on top of their history
     (the last SEARCH_HISTORY_SIZE distinct queries). A search that found something counts
-    towards popular-query suggestions. Returns the normalised query ("" = not recorded)."""
-    text = segment.normalise(query)
-    if not text:
+    towards popular-query suggestions. Returns the normalised query ("" = not recorded).
+    Requests use `search_log.search_log_submit`, which batches the same write."""
+    entry = search_log.entry_for(query=query, user_id=user_id, result_count=result_count)
+    if entry is None:
         return ""
-    now = clock.now()
-    with transaction.atomic():
-        SearchQuery.objects.create(
-            query=text, user_id=user_id, result_count=max(int(result_count), 0), created_at=now
-        )
-        if user_id is not None:
-            SearchHistory.objects.bulk_create(
-                [SearchHistory(user_id=user_id, query=text, searched_at=now)],
-                update_conflicts=True,
-                unique_fields=["user", "query"],
-                update_fields=["searched_at"],
-            )
-            keep = int(getattr(settings, "SEARCH_HISTORY_SIZE", 20))
-            newest = SearchHistory.objects.filter(user_id=user_id).order_by("-searched_at", "-id")[
-                :keep
-            ]
-            SearchHistory.objects.filter(user_id=user_id).exclude(
-                pk__in=newest.values("pk")
-            ).delete()
-        if result_count > 0 and _suggestible(text):
-            Suggestion.objects.bulk_create(
-                [Suggestion(kind=Suggestion.Kind.QUERY, key=text, text=text)],
-                ignore_conflicts=True,
-            )
-            Suggestion.objects.filter(kind=Suggestion.Kind.QUERY, key=text).update(
-                search_count=F("search_count") + 1
-            )
-            threshold = int(getattr(settings, "SEARCH_SUGGEST_MIN_SEARCHES", 3))
-            if Suggestion.objects.filter(
-                kind=Suggestion.Kind.QUERY, key=text, search_count=threshold
-            ).exists():
-                # Just became a completion others see. Later counts only reorder completions,
-                # which may wait for the next index change rather than bump on every search.
-                cache.bump(SEARCH_INDEX_GENERATION)
-    return text
+    search_log.write_entries([entry])
+    return entry.query
 
 
 def history_clear(user_id: int) -> int:

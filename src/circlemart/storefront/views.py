@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from django.conf import settings
 from django.contrib import messages
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -29,8 +32,9 @@ from circlemart.core.web import viewer_id
 from circlemart.promotions.group import selectors as group_selectors
 from circlemart.search import selectors as search_selectors
 from circlemart.search.contracts import SEARCH_INDEX_GENERATION
-from circlemart.search.listing import ListingRequest, parse_listing, run_listing
+from circlemart.search.listing import ListingRequest, parse_listing, record_listing, run_listing
 from circlemart.social import selectors as social_selectors
+from circlemart.storefront.cards import card_fragments, card_fragments_by_id
 from circlemart.storefront.templatetags.storefront import money
 
 T = TypeVar("T")
@@ -43,13 +47,14 @@ def _page_cache(
     render_body: Callable[[], T],
     *,
     same_for_everyone: bool = False,
+    timeout: int = 600,
 ) -> T:
     """Anonymous visitors share the rendered body, and so does everyone when the body shows
     nothing about the viewer. The layout around it (CSRF token, CSP nonce, who is signed in)
     is rendered per request."""
     if not same_for_everyone and not is_anonymous(request):
         return render_body()
-    return cached(f"page:{key}:{get_language()}", depends_on, render_body, timeout=600)
+    return cached(f"page:{key}:{get_language()}", depends_on, render_body, timeout=timeout)
 
 
 # Root categories by slug → an icon shipped with the project (the catalogue's emoji need a font
@@ -77,6 +82,11 @@ def category_icon(slug: str) -> str:
 
 def home(request: HttpRequest) -> HttpResponse:
     def body() -> str:
+        hot_ids = catalog_selectors.hot_product_ids(limit=10)  # two full rows on a desktop
+        new_ids = catalog_selectors.new_product_ids(limit=6)
+        fragments = card_fragments_by_id(hot_ids + new_ids)  # one lookup for both grids
+        hot_cards = [fragments[product_id] for product_id in hot_ids if product_id in fragments]
+        new_cards = [fragments[product_id] for product_id in new_ids if product_id in fragments]
         leaders = social_selectors.most_followed(limit=8)
         cards = account_selectors.user_cards([user_id for user_id, _ in leaders])
         creators = [
@@ -89,8 +99,8 @@ def home(request: HttpRequest) -> HttpResponse:
                 {"node": root, "icon": category_icon(root.slug)}
                 for root in catalog_selectors.category_tree()
             ],
-            "hot_products": catalog_selectors.hot_products(limit=10),  # two full rows on a desktop
-            "new_products": catalog_selectors.new_products(limit=6),
+            "hot_products": hot_cards,
+            "new_products": new_cards,
             "creators": creators,
             # "From the community": the discover feed's first notes (public ones only).
             "community_notes": social_selectors.discover_feed(
@@ -182,7 +192,8 @@ def _more_url(request: HttpRequest, cursor: str) -> str:
 
 
 def _listing_context(request: HttpRequest, listing: ListingRequest) -> dict[str, Any]:
-    result = run_listing(listing, viewer_id=viewer_id(request))
+    # Not recorded here: the caller records the search, also when its page comes from a cache.
+    result = run_listing(listing, viewer_id=viewer_id(request), record=False)
     trail = catalog_selectors.category_trail(listing.category.path) if listing.category else []
     chosen_price = request.GET.get("price", "")
     price_options = [
@@ -200,7 +211,7 @@ def _listing_context(request: HttpRequest, listing: ListingRequest) -> dict[str,
         "listing": listing,
         "result": result,
         "price_options": price_options,
-        "cards": catalog_selectors.product_cards(result.product_ids),
+        "cards": card_fragments(result.product_ids),
         "trail": trail,
         "sorts": SORTS,
         "more_url": _more_url(request, result.next_cursor) if result.next_cursor else "",
@@ -255,25 +266,33 @@ def _listing_page(request: HttpRequest, *, category_slug: str | None = None) -> 
             return HttpResponse(status=400)
         return render(request, "storefront/partials/listing_more.html", context)
 
-    def body() -> str:
+    def body() -> dict[str, Any]:
         context = _listing_context(request, listing)
-        return render_to_string(
+        html = render_to_string(
             "storefront/partials/listing_results.html", context, request=request
         )
+        result = context["result"]
+        return {"html": html, "searched": result.query, "total": result.total}
 
     try:
-        if listing.query:  # searches are logged per request
-            results = body()
-        else:
-            results = _page_cache(
-                request,
-                f"listing:{request.path}:{listing.cache_key()}",
-                [LISTING_GENERATION, SEARCH_INDEX_GENERATION],
-                body,
-                same_for_everyone=True,  # tiles and filters show nothing about the viewer
-            )
+        # Tiles and filters show nothing about the viewer: one body for everyone, per address
+        # (every parameter counts: the body links back to it) and language, until the index
+        # or a listed product changes.
+        page = _page_cache(
+            request,
+            f"listing:{request.path}:{_query_string_key(request)}",
+            [LISTING_GENERATION, SEARCH_INDEX_GENERATION],
+            body,
+            same_for_everyone=True,
+            timeout=settings.SEARCH_PAGE_CACHE_SECONDS,
+        )
     except ValidationFailed as error:
         return _listing_error(request, error)
+    # Searches are logged per request, also when the page came from the cache.
+    record_listing(
+        listing, searched=page["searched"], total=page["total"], viewer_id=viewer_id(request)
+    )
+    results = page["html"]
     if htmx:  # filters changed: swap the results only
         return HttpResponse(results)
     page_context: dict[str, Any] = {
@@ -292,6 +311,12 @@ def _listing_page(request: HttpRequest, *, category_slug: str | None = None) -> 
         else [],
     }
     return render(request, "storefront/listing.html", page_context)
+
+
+def _query_string_key(request: HttpRequest) -> str:
+    """The query string, parameters sorted, hashed to a short fixed-length key."""
+    pairs = sorted((name, value) for name, values in request.GET.lists() for value in values)
+    return hashlib.sha256(json.dumps(pairs).encode()).hexdigest()[:32]
 
 
 def category_page(request: HttpRequest, slug: str) -> HttpResponse:
