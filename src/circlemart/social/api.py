@@ -43,6 +43,7 @@ from circlemart.social.schemas import (
     ShareOut,
     ToggleOut,
     TopicOut,
+    feed_page_response,
 )
 
 router = Router()
@@ -414,18 +415,26 @@ def attribution(request: HttpRequest) -> Status[Any]:
 # --- Feeds -----------------------------------------------------------------------------------
 
 
+# Feed pages are written by schemas.feed_page_response (ninja's answer, without validating
+# every card again); `response=FeedPageOut` still documents them.
 @content_router.get("/feed/following", response=FeedPageOut, summary="Following feed")
-def feed_following(request: HttpRequest, cursor: PageCursor = None, limit: PageLimit = None) -> Any:
-    return selectors.following_feed(
+def feed_following(
+    request: HttpRequest, cursor: PageCursor = None, limit: PageLimit = None
+) -> HttpResponse:
+    page = selectors.following_feed(
         viewer_id=signed_in_id(request), cursor=cursor, limit=page_size(limit)
     )
+    return feed_page_response(page)
 
 
 @content_router.get("/feed/discover", response=FeedPageOut, auth=None, summary="Discover feed")
-def feed_discover(request: HttpRequest, cursor: PageCursor = None, limit: PageLimit = None) -> Any:
-    return selectors.discover_feed(
+def feed_discover(
+    request: HttpRequest, cursor: PageCursor = None, limit: PageLimit = None
+) -> HttpResponse:
+    page = selectors.discover_feed(
         viewer_id=viewer_id(request), cursor=cursor, limit=page_size(limit)
     )
+    return feed_page_response(page)
 
 
 @content_router.get(

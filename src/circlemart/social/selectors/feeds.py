@@ -13,12 +13,11 @@ from typing import cast
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
 from django.utils.module_loading import import_string
 
 from circlemart.core import clock
 from circlemart.core.errors import DomainError, ValidationFailed
-from circlemart.core.pagination import decode_cursor
+from circlemart.core.pagination import decode_cursor, encode_cursor
 from circlemart.social import feed_store
 from circlemart.social.contracts import (
     DiscoverCandidate,
@@ -33,14 +32,18 @@ from circlemart.social.models import (
     Favourite,
     Follow,
     GraphCounter,
-    Note,
     NoteLike,
     NoteProduct,
     NoteTopic,
     TopicFollow,
 )
-from circlemart.social.selectors.notes import FEED_ORDER, feed_cursor, feed_page, note_cards
-from circlemart.social.selectors.visibility import following_feed_q, visible_notes
+from circlemart.social.selectors.feed_cards import (
+    FeedRow,
+    following_rows_after,
+    following_rows_among,
+)
+from circlemart.social.selectors.notes import feed_page, note_cards
+from circlemart.social.selectors.visibility import visible_notes
 from circlemart.social.services.hotness import engagement_of
 from circlemart.social.text import topic_key
 
@@ -74,12 +77,8 @@ def _position(cursor: str | None) -> tuple[datetime, int] | None:
     return published_at, note_id
 
 
-def _sql_after(viewer_id: int, position: tuple[datetime, int] | None, count: int) -> list[Note]:
-    query = Note.objects.filter(following_feed_q(viewer_id))
-    if position is not None:
-        moment, note_id = position
-        query = query.filter(Q(published_at__lt=moment) | Q(published_at=moment, id__lt=note_id))
-    return list(query.only(*CARD_FIELDS).order_by(*FEED_ORDER)[:count])
+def _sql_after(viewer_id: int, position: tuple[datetime, int] | None, count: int) -> list[FeedRow]:
+    return following_rows_after(viewer_id=viewer_id, position=position, limit=count)
 
 
 def _from_store(position: feed_store.Position) -> tuple[datetime, int] | None:
@@ -88,13 +87,27 @@ def _from_store(position: feed_store.Position) -> tuple[datetime, int] | None:
     return feed_store.EPOCH + timedelta(microseconds=position[0]), position[1]
 
 
-def celebrities_followed(viewer_id: int) -> list[int]:
+def _celebrities_from_database(viewer_id: int) -> list[int]:
     stars = GraphCounter.objects.filter(followers__gte=settings.SOCIAL_CELEBRITY_FOLLOWERS)
     return list(
         Follow.objects.filter(
             follower_id=viewer_id, followee_id__in=stars.values("user_id")
         ).values_list("followee_id", flat=True)
     )
+
+
+def celebrities_followed(viewer_id: int) -> list[int]:
+    """The celebrities (SOCIAL_CELEBRITY_FOLLOWERS or more followers) the viewer follows;
+    remembered in Redis per viewer when there is Redis (feed_store.cached_celebrities)."""
+    if not settings.REDIS_URL:
+        return _celebrities_from_database(viewer_id)
+    threshold = int(settings.SOCIAL_CELEBRITY_FOLLOWERS)
+    found, stamp = feed_store.cached_celebrities(viewer_id, threshold=threshold)
+    if found is not None:
+        return found
+    found = _celebrities_from_database(viewer_id)
+    feed_store.remember_celebrities(viewer_id, stamp=stamp, author_ids=found)
+    return found
 
 
 def _rebuild_missing(viewer_id: int, celebrities: list[int], ready: list[bool]) -> None:
@@ -109,41 +122,55 @@ def _rebuild_missing(viewer_id: int, celebrities: list[int], ready: list[bool]) 
 
 def _redis_following(
     viewer_id: int, position: tuple[datetime, int] | None, want: int
-) -> list[Note]:
-    celebrities = celebrities_followed(viewer_id)
-    keys = [feed_store.feed_key(viewer_id)]
-    keys += [feed_store.author_key(author_id) for author_id in celebrities]
-    ready_keys: list[str] | None = [feed_store.feed_ready_key(viewer_id)] + [
-        feed_store.author_ready_key(author_id) for author_id in celebrities
-    ]
+) -> list[FeedRow]:
     where: feed_store.Position = (
         (feed_store.score_of(position[0]), position[1]) if position else feed_store.TOP
     )
-    collected: list[Note] = []
-    for _round in range(MAX_ROUNDS):
-        batch = (want - len(collected)) * 2
+    batch = want * 2
+    # One round trip in the usual case: the remembered celebrities and every set at once.
+    first = feed_store.first_round(
+        user_id=viewer_id,
+        threshold=int(settings.SOCIAL_CELEBRITY_FOLLOWERS),
+        position=where,
+        count=batch,
+    )
+    celebrities = first.celebrities
+    keys = [feed_store.feed_key(viewer_id)]
+    if celebrities is None:
+        celebrities = _celebrities_from_database(viewer_id)
+        feed_store.remember_celebrities(viewer_id, stamp=first.stamp, author_ids=celebrities)
+        keys += [feed_store.author_key(author_id) for author_id in celebrities]
+        ready_keys = [feed_store.feed_ready_key(viewer_id)] + [
+            feed_store.author_ready_key(author_id) for author_id in celebrities
+        ]
         entries, continue_in_sql, ready = feed_store.after(
             keys=keys, position=where, count=batch, ready_keys=ready_keys
         )
-        if ready_keys is not None:
-            if not all(ready):  # first read, or expired: rebuild from the database, ask again
-                _rebuild_missing(viewer_id, celebrities, ready)
-                entries, continue_in_sql, _ready = feed_store.after(
-                    keys=keys, position=where, count=batch
-                )
-            ready_keys = None  # checked once per page
+    else:
+        keys += [feed_store.author_key(author_id) for author_id in celebrities]
+        entries, continue_in_sql, ready = first.entries, first.continue_in_sql, first.ready
+    if not all(ready):  # first read, or expired: rebuild from the database, ask again
+        _rebuild_missing(viewer_id, celebrities, ready)
+        entries, continue_in_sql, _ready = feed_store.after(keys=keys, position=where, count=batch)
+    collected: list[FeedRow] = []
+    for round_number in range(MAX_ROUNDS):
+        if round_number:
+            batch = (want - len(collected)) * 2
+            entries, continue_in_sql, _ready = feed_store.after(
+                keys=keys, position=where, count=batch
+            )
         if entries:
-            ids = [note_id for _, note_id in entries]
-            checked = {
-                note.pk: note
-                for note in Note.objects.filter(following_feed_q(viewer_id), pk__in=ids).only(
-                    *CARD_FIELDS
-                )
-            }
-            collected += [checked[note_id] for note_id in ids if note_id in checked]
+            # The newest of these the viewer may still see, in feed order: one query that
+            # also reads their cards. Entries are in (published_at, id) order like the query,
+            # so stopping at what the page still needs skips exactly what the page would drop.
+            collected += following_rows_among(
+                viewer_id=viewer_id,
+                note_ids=[note_id for _, note_id in entries],
+                limit=want - len(collected),
+            )
+            if len(collected) >= want:
+                return collected[:want]
             where = entries[-1]
-        if len(collected) >= want:
-            return collected[:want]
         if continue_in_sql:
             return collected + _sql_after(viewer_id, _from_store(where), want - len(collected))
         if len(entries) < batch:
@@ -156,13 +183,17 @@ def following_feed(*, viewer_id: int, cursor: str | None, limit: int) -> FeedPag
     """Newest first: notes of the users the viewer follows."""
     position = _position(cursor)
     if feed_store.enabled():
-        notes, source = _redis_following(viewer_id, position, limit + 1), "redis"
+        rows, source = _redis_following(viewer_id, position, limit + 1), "redis"
     else:
-        notes, source = _sql_after(viewer_id, position, limit + 1), "sql"
-    page = notes[:limit]
+        rows, source = _sql_after(viewer_id, position, limit + 1), "sql"
+    page = rows[:limit]
     return FeedPage(
-        items=note_cards(page, viewer_id=viewer_id),
-        next_cursor=feed_cursor(page[-1]) if len(notes) > limit and page else None,
+        items=[row.card for row in page if row.card is not None],
+        next_cursor=(
+            encode_cursor([page[-1].published_at, page[-1].note_id])
+            if len(rows) > limit and page
+            else None
+        ),
         source=source,
     )
 

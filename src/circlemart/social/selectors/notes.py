@@ -40,7 +40,8 @@ EXCERPT_LENGTH = 120
 FEED_ORDER = ("-published_at", "-id")
 
 
-def _excerpt(text: str) -> str:
+def excerpt_of(text: str) -> str:
+    """A card's excerpt: whitespace collapsed, at most EXCERPT_LENGTH characters."""
     flat = " ".join(text.split())
     return flat if len(flat) <= EXCERPT_LENGTH else flat[: EXCERPT_LENGTH - 1] + "…"
 
@@ -84,7 +85,7 @@ def note_cards(notes: list[Note], *, viewer_id: int | None) -> list[NoteCard]:
                 id=note.pk,
                 author=author,
                 title=note.title,
-                excerpt=_excerpt(note.text),
+                excerpt=excerpt_of(note.text),
                 cover_url=pictures[0][1] if pictures else "",
                 image_count=len(pictures),
                 like_count=note.like_count,

@@ -4,6 +4,7 @@ author after a follow or unfollow, rebuild a reader's or an author's set from th
 from __future__ import annotations
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import QuerySet
 
 from circlemart.social import feed_store
@@ -113,3 +114,33 @@ def feed_forget_author(*, user_id: int, author_id: int) -> None:
     feed_store.remove(
         key=feed_store.feed_key(user_id), note_ids=list(ids[: settings.SOCIAL_FEED_MAX_ITEMS])
     )
+
+
+# --- Followed celebrities remembered per reader (feed_store.cached_celebrities) ----------------
+
+
+def followed_celebrities_forget(*, reader_ids: list[int]) -> None:
+    """Inside the transaction that changes these readers' follows: their remembered lists
+    of followed celebrities go out of date once it commits."""
+    if settings.REDIS_URL:
+        transaction.on_commit(lambda: feed_store.readers_follows_changed(reader_ids))
+
+
+def celebrities_forget() -> None:
+    """Inside a transaction that may change who is a celebrity (or many follows at once):
+    every remembered list goes out of date once it commits."""
+    if settings.REDIS_URL:
+        transaction.on_commit(feed_store.celebrities_changed)
+
+
+def celebrity_status_check(*, author_id: int, delta: int) -> None:
+    """After the author's follower count moved by `delta` (±1, inside the transaction): if it
+    crossed SOCIAL_CELEBRITY_FOLLOWERS, who is a celebrity changed."""
+    if not settings.REDIS_URL:
+        return
+    followers = (
+        GraphCounter.objects.filter(user_id=author_id).values_list("followers", flat=True).first()
+    )
+    threshold = settings.SOCIAL_CELEBRITY_FOLLOWERS
+    if followers is not None and followers == (threshold if delta > 0 else threshold - 1):
+        celebrities_forget()

@@ -15,6 +15,11 @@ from circlemart.social import errors
 from circlemart.social.events import UserBlocked, UserFollowed, UserUnfollowed
 from circlemart.social.locks import lock_graph_counters
 from circlemart.social.models import Block, Follow, GraphCounter
+from circlemart.social.services.feeds import (
+    celebrities_forget,
+    celebrity_status_check,
+    followed_celebrities_forget,
+)
 from circlemart.social.services.scheduling import after_commit
 
 
@@ -40,6 +45,8 @@ def _remove_edge_locked(follower_id: int, followee_id: int) -> bool:
         return False
     _bump(follower_id, following=-1)
     _bump(followee_id, followers=-1)
+    followed_celebrities_forget(reader_ids=[follower_id])
+    celebrity_status_check(author_id=followee_id, delta=-1)
     if Follow.objects.filter(follower_id=followee_id, followee_id=follower_id).exists():
         _bump(follower_id, friends=-1)
         _bump(followee_id, friends=-1)
@@ -66,6 +73,8 @@ def follow_create(*, follower_id: int, followee_id: int) -> bool:
             return False
         _bump(follower_id, following=1)
         _bump(followee_id, followers=1)
+        followed_celebrities_forget(reader_ids=[follower_id])
+        celebrity_status_check(author_id=followee_id, delta=1)
         if Follow.objects.filter(follower_id=followee_id, followee_id=follower_id).exists():
             _bump(follower_id, friends=1)
             _bump(followee_id, friends=1)
@@ -149,6 +158,7 @@ def graph_counters_rebuild(user_ids: Iterable[int] | None = None, *, chunk: int 
             unique_fields=["user"],
             update_fields=["followers", "following", "friends"],
         )
+    celebrities_forget()  # after the writes: at once in autocommit, else after the commit
     return len(ids)
 
 
@@ -162,5 +172,6 @@ def follows_bulk_insert(
         batch_size=batch_size,
         ignore_conflicts=True,
     )
+    celebrities_forget()
     if recount:
         graph_counters_rebuild({user for edge in edges for user in edge})
