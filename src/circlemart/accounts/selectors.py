@@ -9,7 +9,7 @@ from typing import Any, cast
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 
-from circlemart.accounts import token_cache
+from circlemart.accounts import token_cache, user_rows
 from circlemart.accounts.contracts import ContactSignals, Role, UserCard
 from circlemart.accounts.models import Address, ApiToken, User
 from circlemart.accounts.signin.device import COOKIE_NAME as DEVICE_COOKIE
@@ -20,16 +20,8 @@ from circlemart.core.crypto import lookup_digest
 
 
 def _live_access_token(digest: str) -> ApiToken | None:
-    row = (
-        ApiToken.objects.select_related("user")
-        .filter(
-            digest=digest,
-            kind=ApiToken.Kind.ACCESS,
-            revoked_at__isnull=True,
-            expires_at__gt=clock.now(),
-        )
-        .first()
-    )
+    # One hand-written query for the token, its user and the user's groups (user_rows).
+    row = user_rows.live_access_token(digest, now=clock.now())
     if row is None or not row.user.is_active or row.security_stamp != row.user.security_stamp:
         return None
     row.user.current_token_family = row.family  # type: ignore[attr-defined]

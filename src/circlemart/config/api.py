@@ -7,6 +7,8 @@ from typing import Any
 
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
+from django.urls import URLPattern, URLResolver, include, path
+from django.urls.resolvers import RoutePattern
 from ninja import NinjaAPI
 from ninja.openapi.docs import Swagger
 
@@ -43,7 +45,62 @@ class SwaggerWhenEnabled(Swagger):
         return super().render_page(request, api, **kwargs)
 
 
-api = DocumentedNinjaAPI(
+# A group of at least this many routes under one first segment gets its own resolver.
+GROUPED_ROUTES_MIN = 4
+
+
+def grouped_by_first_segment(
+    patterns: list[URLPattern | URLResolver],
+) -> list[URLPattern | URLResolver]:
+    """The same routes, those sharing a first path segment ("promotions/…") moved under one
+    resolver for it, recursively: Django tries routes one by one, and among the API's 220
+    a flash buy was matched only after some 150 failed tries (75 µs of every request, eight
+    times /hello's). Each group sits where its first route was; a path can only match routes
+    whose first segment is its own, so the first route that matches stays the same, with the
+    same name, arguments and `route`. Routes whose first segment holds a converter would
+    match anything: then nothing is moved."""
+    heads: list[str | None] = []
+    for pattern in patterns:
+        route = str(pattern.pattern) if isinstance(pattern.pattern, RoutePattern) else None
+        if not isinstance(pattern, URLPattern) or route is None:
+            return patterns
+        first, slash, _rest = route.partition("/")
+        if "<" in first:
+            return patterns
+        heads.append(first if slash else None)
+    counts: dict[str, int] = {}
+    for counted in heads:
+        if counted is not None:
+            counts[counted] = counts.get(counted, 0) + 1
+    grouped: list[URLPattern | URLResolver] = []
+    members: dict[str, list[URLPattern | URLResolver]] = {}
+    for pattern, head in zip(patterns, heads, strict=True):
+        if head is None or counts[head] < GROUPED_ROUTES_MIN:
+            grouped.append(pattern)
+            continue
+        assert isinstance(pattern, URLPattern)
+        if head not in members:
+            members[head] = []
+            grouped.append(path(f"{head}/", include(members[head])))
+        rest = str(pattern.pattern).partition("/")[2]
+        members[head].append(
+            path(rest, pattern.callback, kwargs=pattern.default_args, name=pattern.name)
+        )
+    for routes in members.values():
+        routes[:] = grouped_by_first_segment(routes)
+    return grouped
+
+
+class CirclemartAPI(DocumentedNinjaAPI):
+    """The project's API: its routes grouped for a quicker match (grouped_by_first_segment)."""
+
+    @property
+    def urls(self) -> tuple[list[URLPattern | URLResolver], str, str]:
+        patterns, app_name, namespace = super().urls
+        return grouped_by_first_segment(patterns), app_name, namespace
+
+
+api = CirclemartAPI(
     title="Circlemart API",
     version="1",
     description=(

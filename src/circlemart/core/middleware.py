@@ -1,5 +1,6 @@
 """Cross-cutting HTTP middleware: request ids, security headers (Content-Security-Policy,
-Permissions-Policy), refusing unusable characters at the edge, judging bearer tokens."""
+Permissions-Policy), refusing unusable characters at the edge, judging bearer tokens, page
+messages kept off the API."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
+from django.contrib.messages.middleware import MessageMiddleware
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
@@ -113,6 +115,17 @@ class ContentSecurityPolicyMiddleware:
                 policy = live_page_policy(policy, request)
             response["Content-Security-Policy"] = policy
         return response
+
+
+class PageMessagesMiddleware(MessageMiddleware):
+    """django.contrib.messages for pages: the API (/api/) neither shows nor adds one-time
+    messages, so its requests skip building the message storage (cookie and session
+    backends) and saving it back — a fixed cost of every API call, signed in or not."""
+
+    def process_request(self, request: HttpRequest) -> None:
+        if request.path_info.startswith(API_PREFIX):
+            return
+        super().process_request(request)
 
 
 class DomainErrorMiddleware:
