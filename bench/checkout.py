@@ -1,17 +1,23 @@
-"""Checkout benchmark: orders/s for place + pay over HTTP with N concurrent buyers on PostgreSQL,
-beside the /hello floor and the /api/v1/me signed-in read measured in the same run.
+"""Checkout benchmark: orders/s for place + pay over HTTP with N concurrent buyers, beside the
+/hello floor and the /api/v1/me signed-in read measured in the same run by the shared harness
+(bench/load.py: closed-loop capacity in interleaved, balance-checked rounds, then open-loop
+Poisson p50/p99 at 25/50/75 % of capacity), and whether the worker keeps up.
 
 Each buyer is a thread with its own keep-alive connection and bearer token. One order is the
 shopper's three requests: POST /api/v1/orders (Idempotency-Key, 1-2 random SKUs), POST
 /api/v1/orders/{n}/pay (the test gateway opens a charge) and POST
 /api/v1/payments/{id}/test-gateway/complete (the buyer presses Pay; PAYMENTS_TEST_MODE=1). The
-background worker `circlemart serve` starts beside the web server (embedded broker) then
-delivers the signed webhook over HTTP, relays PaymentCaptured and marks the order paid; after
-each round the script waits for that and reports how far the worker lagged behind.
+background worker (`circlemart worker`, as `circlemart serve` starts it: the embedded broker
+unless --broker-url) then delivers the signed webhook over HTTP, relays PaymentCaptured and
+marks the order paid. Per round the script reports the placed and the paid rate (payments
+that landed while the buyers were buying), how many of the round's orders were still unpaid
+10 s after it, and waits (at most --drain-seconds) for the rest.
 
     createdb -h 127.0.0.1 -U postgres checkout_bench
     .venv/bin/python bench/checkout.py --database-url postgres://postgres@127.0.0.1/checkout_bench
-    .venv/bin/python bench/checkout.py --buyers 32 --rounds 3 --server asgi --json var/co.json
+    .venv/bin/python bench/checkout.py --quick                      # CI smoke run (SQLite ok)
+    .venv/bin/python bench/checkout.py --broker-url amqp://guest:guest@127.0.0.1:5672// \
+        --redis-url redis://127.0.0.1:6379/15 --database-url …      # RabbitMQ workers
     .venv/bin/python bench/checkout.py --drain-seconds 300 --keep   # worker lag; keep the logs
 """
 
@@ -35,6 +41,7 @@ from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
+from math import isnan, nan
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +49,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 
 import http_floor  # noqa: E402  (a sibling script, not a package)
+import load  # noqa: E402
+
+UNPAID_CHECK_SECONDS = 10.0  # "no order still unpaid this long after the load stops"
 
 BUYER_PASSWORD = "Bench-checkout-password-3141"
 HTTP_TIMEOUT_SECONDS = 30
@@ -72,21 +82,36 @@ for index in range({buyers}):
 print("SEED=" + json.dumps({{"skus": skus, "buyers": buyers}}))
 """
 
-# Waits until the worker has paid the round's orders; reports when, and each order's lag.
+# Waits until the worker has paid the round's orders; reports how many were unpaid
+# UNPAID_CHECK_SECONDS after the round, when the last was paid, each order's lag, and how many
+# payments (of any order) landed while the buyers were buying.
 DRAIN_SNIPPET = """
 import json, os, time
+from datetime import UTC, datetime
 from circlemart.orders.models import Order
 numbers = json.loads(open(os.environ["BENCH_ORDERS_FILE"]).read())
+round_start = float(os.environ["BENCH_ROUND_START"])
+round_end = float(os.environ["BENCH_ROUND_END"])
+check_at = round_end + float(os.environ["BENCH_UNPAID_CHECK_SECONDS"])
 deadline = time.monotonic() + float(os.environ["BENCH_DRAIN_SECONDS"])
+left_at_check = None
 while True:
     left = Order.objects.filter(number__in=numbers).exclude(status="paid").count()
-    if not left or time.monotonic() > deadline:
+    if left_at_check is None and (not left or time.time() >= check_at):
+        left_at_check = left
+    if (not left and left_at_check is not None) or time.monotonic() > deadline:
         break
     time.sleep(0.25)
 done = time.time()
-lags = [(paid - placed).total_seconds() for placed, paid in Order.objects.filter(
-    number__in=numbers, status="paid").values_list("placed_at", "paid_at")]
-print("DRAIN=" + json.dumps({"left": left, "done": done, "lags": lags}))
+paid = list(Order.objects.filter(number__in=numbers, status="paid").values_list(
+    "placed_at", "paid_at"))
+lags = [(paid_at - placed).total_seconds() for placed, paid_at in paid]
+last_paid = max((paid_at.timestamp() for _, paid_at in paid), default=round_end)
+landed = Order.objects.filter(
+    paid_at__gte=datetime.fromtimestamp(round_start, UTC),
+    paid_at__lt=datetime.fromtimestamp(round_end, UTC)).count()
+print("DRAIN=" + json.dumps({"left": left, "left_at_check": left_at_check, "done": done,
+                             "last_paid": last_paid, "lags": lags, "paid_in_round": landed}))
 """
 
 
@@ -106,6 +131,12 @@ class RoundStats:
     driver_cpu_share: float = 0.0
     drain_seconds: float | None = None
     unpaid_after_drain: int = 0
+    unpaid_after_check: int = 0
+    shed: int = 0  # checkouts the server refused with 503 (admission control), not errors
+    paid_in_round: int = 0
+    last_paid_after_round: float = 0.0
+    started_at: float = 0.0
+    ended_at: float = 0.0
     paid_lag_ms: list[float] = field(default_factory=list)
 
 
@@ -188,6 +219,10 @@ def buy_until(
             key=f"bench-{uuid.uuid4().hex}",
         )
         placed = time.perf_counter()
+        if status == 503:  # admission control shed it (with Retry-After): an answer, not a fault
+            with lock:
+                stats.shed += 1
+            continue
         if status != 201:
             with lock:
                 stats.errors[f"place {status} {_code(order)}"] += 1
@@ -197,7 +232,10 @@ def buy_until(
         paying = time.perf_counter()
         if status != 200:
             with lock:
-                stats.errors[f"pay {status} {_code(payment)}"] += 1
+                if status == 503:
+                    stats.shed += 1
+                else:
+                    stats.errors[f"pay {status} {_code(payment)}"] += 1
             continue
         status, charge = shopper.post(
             f"/api/v1/payments/{payment['payment_id']}/test-gateway/complete",
@@ -206,6 +244,9 @@ def buy_until(
         )
         pressed = time.perf_counter()
         with lock:
+            if status == 503:
+                stats.shed += 1
+                continue
             if status != 200 or charge.get("status") != "succeeded":
                 stats.errors[f"press {status} {charge.get('status') or _code(charge)}"] += 1
                 continue
@@ -252,10 +293,12 @@ def run_checkout(
         return time.monotonic(), http_floor._machine_busy_ticks(), ours, _self_ticks()
 
     before = sample()
+    stats.started_at = time.time()
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
+    stats.ended_at = time.time()
     after = sample()
     capacity = (after[0] - before[0]) * http_floor.CLOCK_TICKS * len(os.sched_getaffinity(0))
     driver = after[3] - before[3]
@@ -270,18 +313,27 @@ def drain(
     *,
     environment: Mapping[str, str],
     work_dir: Path,
-    round_end: float,
     seconds: float,
 ) -> None:
     """Wait for the worker to mark every order of the round paid (webhook → outbox → order)."""
     orders_file = work_dir / "round-orders.json"
     orders_file.write_text(json.dumps(stats.numbers))
-    env = dict(environment, BENCH_ORDERS_FILE=str(orders_file), BENCH_DRAIN_SECONDS=str(seconds))
+    env = dict(
+        environment,
+        BENCH_ORDERS_FILE=str(orders_file),
+        BENCH_DRAIN_SECONDS=str(max(seconds, UNPAID_CHECK_SECONDS + 1)),
+        BENCH_ROUND_START=repr(stats.started_at),
+        BENCH_ROUND_END=repr(stats.ended_at),
+        BENCH_UNPAID_CHECK_SECONDS=repr(UNPAID_CHECK_SECONDS),
+    )
     shell = http_floor.circlemart(["shell", "-c", DRAIN_SNIPPET], environment=env, cwd=work_dir)
     line = next(x for x in shell.stdout.splitlines() if x.startswith("DRAIN="))
     result = json.loads(line.removeprefix("DRAIN="))
     stats.unpaid_after_drain = result["left"]
-    stats.drain_seconds = max(0.0, result["done"] - round_end)
+    stats.unpaid_after_check = result["left_at_check"]
+    stats.drain_seconds = max(0.0, result["done"] - stats.ended_at)
+    stats.last_paid_after_round = max(0.0, result["last_paid"] - stats.ended_at)
+    stats.paid_in_round = result["paid_in_round"]
     stats.paid_lag_ms = [lag * 1000 for lag in result["lags"]]
 
 
@@ -337,36 +389,29 @@ def _median(values: Sequence[float]) -> float:
     return statistics.median(values) if values else float("nan")
 
 
-def build_rows(
-    floor: Sequence[http_floor.Round], me: Sequence[http_floor.Round], rounds: Sequence[RoundStats]
-) -> list[Row]:
-    hello_rate = _median([r.wrk.requests_per_second for r in floor])
-    me_rate = _median([r.wrk.requests_per_second for r in me])
+def build_rows(report: load.Report, rounds: Sequence[RoundStats]) -> list[Row]:
+    """The checkout rows beside the harness's /hello and /me capacities of the same run."""
+    hello_rate = report.floor.capacity
     orders_rate = _median([r.orders / r.seconds for r in rounds])
+    paid_rate = _median([r.paid_in_round / r.seconds for r in rounds])
     every = {
         name: [value for r in rounds for value in getattr(r, name)]
         for name in ("flow_ms", "place_ms", "pay_ms", "press_ms", "paid_lag_ms")
     }
     foreign = max(r.foreign_cpu_share for r in rounds)
-    drains = [r.drain_seconds for r in rounds if r.drain_seconds is not None]
     rows = [
-        Row(
-            "hello",
-            hello_rate,
-            "req/s",
-            _median([r.wrk.p50_ms for r in floor]),
-            _median([r.wrk.p99_ms for r in floor]),
-            1.0,
-            max(r.foreign_cpu_share for r in floor),
-        ),
-        Row(
-            "me (signed-in GET)",
-            me_rate,
-            "req/s",
-            _median([r.wrk.p50_ms for r in me]),
-            _median([r.wrk.p99_ms for r in me]),
-            me_rate / hello_rate,
-            max(r.foreign_cpu_share for r in me),
+        Row("hello (capacity, harness)", hello_rate, "req/s", nan, nan, 1.0, nan),
+        *(
+            Row(
+                f"{target.name} (capacity, harness)",
+                target.capacity,
+                "req/s",
+                nan,
+                nan,
+                target.ratio_to_floor,
+                nan,
+            )
+            for target in report.targets
         ),
         Row(
             "checkout: place + pay + press",
@@ -378,52 +423,40 @@ def build_rows(
             foreign,
             "3 requests per order",
         ),
-        Row(
-            "  POST /api/v1/orders",
-            orders_rate,
-            "req/s",
-            percentile(every["place_ms"], 0.5),
-            percentile(every["place_ms"], 0.99),
-            orders_rate / hello_rate,
-            foreign,
-        ),
-        Row(
-            "  POST /orders/{n}/pay",
-            orders_rate,
-            "req/s",
-            percentile(every["pay_ms"], 0.5),
-            percentile(every["pay_ms"], 0.99),
-            orders_rate / hello_rate,
-            foreign,
-        ),
-        Row(
-            "  POST …/test-gateway/complete",
-            orders_rate,
-            "req/s",
-            percentile(every["press_ms"], 0.5),
-            percentile(every["press_ms"], 0.99),
-            orders_rate / hello_rate,
-            foreign,
-        ),
     ]
-    if drains:
+    for label, name in (
+        ("  POST /api/v1/orders", "place_ms"),
+        ("  POST /orders/{n}/pay", "pay_ms"),
+        ("  POST …/test-gateway/complete", "press_ms"),
+    ):
         rows.append(
             Row(
-                "worker: placed → paid",
-                sum(len(r.paid_lag_ms) for r in rounds)
-                / sum(r.seconds + (r.drain_seconds or 0) for r in rounds),
-                "orders/s",
-                percentile(every["paid_lag_ms"], 0.5),
-                percentile(every["paid_lag_ms"], 0.99),
-                float("nan"),
+                label,
+                orders_rate,
+                "req/s",
+                percentile(every[name], 0.5),
+                percentile(every[name], 0.99),
+                orders_rate / hello_rate,
                 foreign,
-                (
-                    f"{unpaid} still unpaid {max(drains):.0f} s after their round"
-                    if (unpaid := sum(r.unpaid_after_drain for r in rounds))
-                    else f"all paid within {max(drains):.1f} s of their round"
-                ),
             )
         )
+    unpaid_check = sum(r.unpaid_after_check for r in rounds)
+    unpaid = sum(r.unpaid_after_drain for r in rounds)
+    last = max(r.last_paid_after_round for r in rounds)
+    rows.append(
+        Row(
+            "worker: paid while buying",
+            paid_rate,
+            "orders/s",
+            percentile(every["paid_lag_ms"], 0.5),
+            percentile(every["paid_lag_ms"], 0.99),
+            nan,
+            foreign,
+            f"{'≥' if paid_rate >= orders_rate else '<'} placed; {unpaid_check} unpaid"
+            f" {UNPAID_CHECK_SECONDS:.0f} s after the load"
+            + (f", {unpaid} after the drain" if unpaid else f"; last paid +{last:.1f} s"),
+        )
+    )
     return rows
 
 
@@ -434,10 +467,10 @@ def format_rows(rows: Sequence[Row]) -> str:
             row.name,
             f"{row.rate:,.1f}",
             row.unit,
-            f"{row.p50_ms:,.1f}",
-            f"{row.p99_ms:,.1f}",
-            "" if row.ratio_to_floor != row.ratio_to_floor else f"{row.ratio_to_floor:.3f}",
-            f"{row.foreign_cpu_share:.0%}",
+            "" if isnan(row.p50_ms) else f"{row.p50_ms:,.1f}",
+            "" if isnan(row.p99_ms) else f"{row.p99_ms:,.1f}",
+            "" if isnan(row.ratio_to_floor) else f"{row.ratio_to_floor:.3f}",
+            "" if isnan(row.foreign_cpu_share) else f"{row.foreign_cpu_share:.0%}",
             row.note,
         )
         for row in rows
@@ -470,40 +503,139 @@ def work_directory(*, keep: bool) -> Iterator[Path]:
 
 def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    load.add_common_arguments(parser)
+    parser.add_argument("--buyers", type=int, help="concurrent buyers [16; --quick 4]")
     parser.add_argument(
-        "--database-url",
-        default=os.environ.get("DATABASE_URL") or None,
-        help="PostgreSQL (default: $DATABASE_URL)",
+        "--checkout-duration", type=int, help="seconds per checkout round [20; --quick 3]"
     )
-    parser.add_argument("--buyers", type=int, default=16, help="concurrent buyers [16]")
-    parser.add_argument("--duration", type=int, default=20, help="seconds per round [20]")
-    parser.add_argument(
-        "--rounds", type=int, default=2, help="interleaved hello/me/checkout rounds [2]"
-    )
-    parser.add_argument("--warmup", type=int, default=3, help="unmeasured seconds first [3]")
     parser.add_argument("--skus", type=int, default=20, help="SKUs the buyers choose from [20]")
-    parser.add_argument("--server", choices=["sync", "asgi"], default="sync", help="[sync]")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers [2]")
-    parser.add_argument("--wsgi-threads", type=int, default=4, help="threads per worker [4]")
+    parser.add_argument(
+        "--broker-url",
+        default=None,
+        help="the worker's broker (e.g. amqp://guest:guest@127.0.0.1:5672//); default: the"
+        " embedded broker in the data dir, as `circlemart serve` runs it",
+    )
+    parser.add_argument(
+        "--worker-concurrency", type=int, help="worker processes [WORKER_CONCURRENCY]"
+    )
     parser.add_argument(
         "--drain-seconds",
         type=float,
         default=60.0,
         help="after each round, wait this long at most for the worker to pay its orders [60]",
     )
-    parser.add_argument("--seed", type=int, default=7, help="the buyers' random choices [7]")
-    parser.add_argument("--json", type=Path, help="also write the numbers to this file")
     parser.add_argument(
         "--keep", action="store_true", help="keep the work dir (logs) under var/bench/"
     )
     arguments = parser.parse_args(argv)
-    if not (arguments.database_url or "").startswith("postgres"):
-        parser.error("--database-url (or $DATABASE_URL) must point at PostgreSQL")
-    if min(arguments.buyers, arguments.duration, arguments.rounds, arguments.skus) < 1:
-        parser.error("--buyers, --duration, --rounds and --skus must be at least 1")
-    if arguments.buyers < http_floor.WRK_THREADS:
-        parser.error(f"the floor needs at least {http_floor.WRK_THREADS} buyers (wrk threads)")
+    if arguments.buyers is None:
+        arguments.buyers = 4 if arguments.quick else 16
+    if min(arguments.buyers, arguments.skus) < 1:
+        parser.error("--buyers and --skus must be at least 1")
+    if arguments.checkout_duration is None:
+        arguments.checkout_duration = 5 if arguments.quick else 20
     return arguments
+
+
+def run(arguments: argparse.Namespace) -> tuple[load.Report, list[RoundStats]]:
+    options = load.options_from_arguments(arguments)
+    kind = load.server_kind(arguments)
+    facts = http_floor.machine_facts(
+        database_url=arguments.database_url, redis_url=arguments.redis_url
+    )
+    print("machine: " + ", ".join(f"{name} {value}" for name, value in facts.items()))
+    broker = "RabbitMQ/other: " + arguments.broker_url if arguments.broker_url else "embedded"
+    print(
+        f"load: {arguments.buyers} buyers (threads of this process, one keep-alive connection"
+        f" each), {options.rounds} rounds of {arguments.checkout_duration} s after the harness"
+        f" measured /hello and /api/v1/me; {kind.label}, {arguments.workers} workers; the"
+        f" worker ({broker} broker) and the driver share the machine",
+        flush=True,
+    )
+    rounds: list[RoundStats] = []
+    with work_directory(keep=arguments.keep) as work_dir:
+        environment = http_floor.child_environment(
+            data_dir=work_dir / "data",
+            database_url=arguments.database_url,
+            redis_url=arguments.redis_url,
+        )
+        environment.pop("CELERY_BROKER_URL", None)  # the embedded broker in the data dir
+        if arguments.broker_url:
+            environment["CELERY_BROKER_URL"] = arguments.broker_url
+        if arguments.worker_concurrency:
+            environment["WORKER_CONCURRENCY"] = str(arguments.worker_concurrency)
+        environment["PAYMENTS_TEST_MODE"] = "1"
+        print("setup: migrate, collectstatic, buyers with addresses and tokens, SKUs", flush=True)
+        access_token = http_floor.prepare_data(environment=environment, cwd=work_dir)
+        seed = seed_world(
+            environment=environment, work_dir=work_dir, buyers=arguments.buyers, skus=arguments.skus
+        )
+        server = http_floor.RunningServer(
+            kind, workers=arguments.workers, environment=environment, work_dir=work_dir
+        )
+        worker_environment = dict(environment, SITE_URL=server.base_url)
+        worker = RunningWorker(environment=worker_environment, work_dir=work_dir)
+        try:
+            server.wait_until_ready()
+            me = load.Target(
+                "me",
+                "/api/v1/me",
+                headers={"Authorization": f"Bearer {access_token}"},
+                check=lambda body: json.loads(body)["id"] > 0,
+            )
+            report = load.measure(
+                server.base_url,
+                [me],
+                options=options,
+                server=server,
+                bench="checkout",
+                server_label=kind.label,
+                machine=facts,
+            )
+            groups = [server.process.pid, worker.process.pid]
+            if options.warmup > 0:
+                warm = run_checkout(
+                    port=server.port,
+                    seed=seed,
+                    seconds=options.warmup,
+                    groups=groups,
+                    seed_value=arguments.seed + 1000,
+                )
+                drain(
+                    warm,
+                    environment=worker_environment,
+                    work_dir=work_dir,
+                    seconds=arguments.drain_seconds,
+                )
+            for number in range(1, options.rounds + 1):
+                stats = run_checkout(
+                    port=server.port,
+                    seed=seed,
+                    seconds=arguments.checkout_duration,
+                    groups=groups,
+                    seed_value=arguments.seed + number,
+                )
+                drain(
+                    stats,
+                    environment=worker_environment,
+                    work_dir=work_dir,
+                    seconds=arguments.drain_seconds,
+                )
+                rounds.append(stats)
+                print(
+                    f"  round {number} checkout: placed {stats.orders / stats.seconds:,.1f}"
+                    f" orders/s, paid {stats.paid_in_round / stats.seconds:,.1f} orders/s while"
+                    f" buying; errors {dict(stats.errors) or 0}, shed {stats.shed}; unpaid"
+                    f" {UNPAID_CHECK_SECONDS:.0f} s after the round:"
+                    f" {stats.unpaid_after_check}/{len(stats.numbers)}; last paid"
+                    f" +{stats.last_paid_after_round:.1f} s; driver"
+                    f" {stats.driver_cpu_share:.0%} of the CPU",
+                    flush=True,
+                )
+        finally:
+            worker.stop()
+            server.stop()
+    return report, rounds
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -511,119 +643,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     if shutil.which(http_floor.WRK) is None:
         print("wrk is not installed: `apt-get install -y wrk`, then run again.", file=sys.stderr)
         return 2
-    kind = http_floor.server_kinds(wsgi_threads=arguments.wsgi_threads)[arguments.server]
-    facts = http_floor.machine_facts(database_url=arguments.database_url, redis_url=None)
-    print("machine: " + ", ".join(f"{name} {value}" for name, value in facts.items()))
-    print(
-        f"load: {arguments.buyers} buyers (threads of this process, one keep-alive connection"
-        f" each), {arguments.rounds} rounds of {arguments.duration} s, interleaved with wrk on"
-        f" /hello and /api/v1/me at {arguments.buyers} connections; {kind.label},"
-        f" {arguments.workers} workers; the worker and the driver share the machine"
-    )
-    floor: list[http_floor.Round] = []
-    me: list[http_floor.Round] = []
-    rounds: list[RoundStats] = []
     try:
-        with work_directory(keep=arguments.keep) as work_dir:
-            environment = http_floor.child_environment(
-                data_dir=work_dir / "data", database_url=arguments.database_url, redis_url=None
-            )
-            environment.pop("CELERY_BROKER_URL", None)  # the embedded broker in the data dir
-            environment["PAYMENTS_TEST_MODE"] = "1"
-            print(
-                "setup: migrate, collectstatic, buyers with addresses and tokens, SKUs", flush=True
-            )
-            access_token = http_floor.prepare_data(environment=environment, cwd=work_dir)
-            seed = seed_world(
-                environment=environment,
-                work_dir=work_dir,
-                buyers=arguments.buyers,
-                skus=arguments.skus,
-            )
-            server = http_floor.RunningServer(
-                kind, workers=arguments.workers, environment=environment, work_dir=work_dir
-            )
-            worker_environment = dict(environment, SITE_URL=server.base_url)
-            worker = RunningWorker(environment=worker_environment, work_dir=work_dir)
-            try:
-                server.wait_until_ready()
-                hello, signed_in = http_floor.benchmark_endpoints(access_token=access_token)
-                for endpoint in (hello, signed_in):
-                    http_floor.check_endpoint(server.base_url, endpoint)
-                groups = [server.process.pid, worker.process.pid]
-                if arguments.warmup > 0:
-                    for endpoint in (hello, signed_in):
-                        http_floor.run_wrk(
-                            server.base_url + endpoint.path,
-                            endpoint,
-                            seconds=arguments.warmup,
-                            connections=arguments.buyers,
-                        )
-                    warm = run_checkout(
-                        port=server.port,
-                        seed=seed,
-                        seconds=arguments.warmup,
-                        groups=groups,
-                        seed_value=arguments.seed + 1000,
-                    )
-                    drain(
-                        warm,
-                        environment=worker_environment,
-                        work_dir=work_dir,
-                        round_end=time.time(),
-                        seconds=arguments.drain_seconds,
-                    )
-                for number in range(1, arguments.rounds + 1):
-                    for endpoint, results in ((hello, floor), (signed_in, me)):
-                        with http_floor.ForeignCpu(server_group=server.process.pid) as foreign:
-                            result = http_floor.run_wrk(
-                                server.base_url + endpoint.path,
-                                endpoint,
-                                seconds=arguments.duration,
-                                connections=arguments.buyers,
-                            )
-                        results.append(http_floor.Round(result, foreign.share))
-                        print(
-                            f"  round {number} {endpoint.path}:"
-                            f" {result.requests_per_second:,.0f} req/s",
-                            flush=True,
-                        )
-                    stats = run_checkout(
-                        port=server.port,
-                        seed=seed,
-                        seconds=arguments.duration,
-                        groups=groups,
-                        seed_value=arguments.seed + number,
-                    )
-                    round_end = time.time()
-                    drain(
-                        stats,
-                        environment=worker_environment,
-                        work_dir=work_dir,
-                        round_end=round_end,
-                        seconds=arguments.drain_seconds,
-                    )
-                    rounds.append(stats)
-                    print(
-                        f"  round {number} checkout: {stats.orders / stats.seconds:,.1f} orders/s,"
-                        f" errors {dict(stats.errors) or 0}; the worker had paid"
-                        f" {len(stats.numbers) - stats.unpaid_after_drain}/{len(stats.numbers)}"
-                        f" {stats.drain_seconds:.1f} s after the round; driver"
-                        f" {stats.driver_cpu_share:.0%} of the CPU",
-                        flush=True,
-                    )
-            finally:
-                worker.stop()
-                server.stop()
+        report, rounds = run(arguments)
     except http_floor.BenchmarkError as error:
         print(f"\nBENCHMARK FAILED: {error}", file=sys.stderr)
         return 1
 
-    rows = build_rows(floor, me, rounds)
+    load.print_report(report)
+    rows = build_rows(report, rounds)
     print()
     print(format_rows(rows))
     errors = sum((r.errors for r in rounds), Counter())
-    attempts = sum(r.orders for r in rounds) + sum(errors.values())
+    attempts = sum(len(r.numbers) for r in rounds) + sum(errors.values())
     print(f"\nerrors: {dict(errors) or 'none'} (of about {attempts} checkouts)")
     unpaid = sum(r.unpaid_after_drain for r in rounds)
     if unpaid:
@@ -631,27 +662,37 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"WARNING: {unpaid} orders were still unpaid {arguments.drain_seconds:.0f} s after"
             " their round"
         )
+    report.extra["checkout"] = {
+        "arguments": {
+            name: str(getattr(arguments, name))
+            for name in ("buyers", "checkout_duration", "skus", "drain_seconds", "quick")
+        },
+        "broker": "external" if arguments.broker_url else "embedded",
+        "rows": [asdict(row) for row in rows],
+        "errors": dict(errors),
+        "rounds": [
+            {
+                "orders": r.orders,
+                "placed": len(r.numbers),
+                "shed": r.shed,
+                "seconds": r.seconds,
+                "paid_in_round": r.paid_in_round,
+                "unpaid_after_check": r.unpaid_after_check,
+                "unpaid_after_drain": r.unpaid_after_drain,
+                "last_paid_after_round": r.last_paid_after_round,
+                "drain_seconds": r.drain_seconds,
+                "foreign_cpu_share": r.foreign_cpu_share,
+                "driver_cpu_share": r.driver_cpu_share,
+            }
+            for r in rounds
+        ],
+    }
     if arguments.json:
-        document = {
-            "machine": facts,
-            "arguments": {k: str(v) for k, v in vars(arguments).items() if k != "database_url"},
-            "rows": [asdict(row) for row in rows],
-            "errors": dict(errors),
-            "rounds": [
-                {
-                    "orders": r.orders,
-                    "seconds": r.seconds,
-                    "drain_seconds": r.drain_seconds,
-                    "unpaid_after_drain": r.unpaid_after_drain,
-                    "foreign_cpu_share": r.foreign_cpu_share,
-                    "driver_cpu_share": r.driver_cpu_share,
-                }
-                for r in rounds
-            ],
-        }
-        arguments.json.parent.mkdir(parents=True, exist_ok=True)
-        arguments.json.write_text(json.dumps(document, indent=2) + "\n")
-        print(f"wrote {arguments.json}")
+        load.write_json(report, arguments.json)
+    # Correctness, never speed: every checkout answered as it should and every order got paid.
+    if errors or unpaid or not sum(r.orders for r in rounds):
+        print("CHECKOUT BENCH FAILED: errors, no orders, or orders left unpaid", file=sys.stderr)
+        return 1
     return 0
 
 

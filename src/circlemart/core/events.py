@@ -2,22 +2,30 @@
 
 `publish` writes the event row inside the caller's transaction; after commit a relay (Celery
 task, plus a periodic sweep) hands each event to its handlers at least once, in order per
-aggregate. A handler runs in the same savepoint as its receipt row, so a redelivered event is
-skipped by every handler that already applied it: handlers are idempotent by event id.
+aggregate. A handler's receipt row commits in the same transaction as the handler's writes, so
+a redelivered event is skipped by every handler that already applied it: handlers are
+idempotent by event id.
+
+Relay tasks are coalesced: a commit enqueues a relay only when none is already waiting in the
+queue (a "relay requested" marker, see `request_relay`), and a relay drains every due event.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import logging
+import os
+import time
 import uuid
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import Exists, OuterRef
 
@@ -105,7 +113,90 @@ def publish(event: DomainEvent) -> OutboxEvent:
 def _schedule_relay() -> None:
     from circlemart.core.tasks import relay_outbox  # the task module imports this one
 
-    relay_outbox.delay()
+    if request_relay():
+        relay_outbox.delay()
+
+
+# --- Coalescing relay tasks ----------------------------------------------------------------------
+#
+# One relay task per commit made the worker spend most of its time starting relays that found
+# nothing left to do (the first of them had already delivered the others' events). Instead a
+# commit sets a "relay requested" marker and enqueues a relay only if the marker was not set;
+# the relay clears the marker *before* it looks for due events. So an event committed before the
+# clear is seen by that relay's query, and one committed after it sets the marker again and
+# enqueues the next relay: no event waits for the sweep. A marker older than
+# OUTBOX_RELAY_COALESCE_SECONDS (its task was lost) no longer holds enqueuing back.
+#
+# The marker must be seen by every process that publishes or relays: a Redis key when Redis is
+# configured, a file beside the embedded broker's queue otherwise (that broker is one machine's).
+# With neither (a remote broker and per-process caches) and in eager mode, nothing is coalesced.
+
+RELAY_REQUESTED_KEY = "outbox:relay-requested"
+RELAY_REQUESTED_FILE = ".relay-requested"
+
+
+def _relay_marker_file() -> Path | None:
+    if settings.REDIS_URL or settings.CELERY_BROKER_URL:
+        return None
+    return Path(settings.CELERY_EMBEDDED_BROKER_DIR) / RELAY_REQUESTED_FILE
+
+
+def _coalescing() -> bool:
+    return (
+        settings.OUTBOX_RELAY_COALESCE_SECONDS > 0
+        and not settings.CELERY_TASK_ALWAYS_EAGER
+        and bool(settings.REDIS_URL or not settings.CELERY_BROKER_URL)
+    )
+
+
+def _mark_file(path: Path, window: float) -> bool:
+    for _attempt in range(2):
+        try:
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        except FileExistsError:
+            try:
+                age = time.time() - path.stat().st_mtime
+            except FileNotFoundError:  # a relay cleared it just now: try to set it again
+                continue
+            if age < window:
+                return False
+            os.utime(path)  # stale: its relay never started; the next one is ours to send
+            return True
+        except FileNotFoundError:  # the broker folder is made by the first worker
+            path.parent.mkdir(parents=True, exist_ok=True)
+            continue
+        return True
+    return True
+
+
+def request_relay() -> bool:
+    """Mark that a relay is wanted; True when the caller must enqueue one (no relay was
+    waiting). When the marker cannot be read or written, True: a task too many is harmless."""
+    if not _coalescing():
+        return True
+    window = float(settings.OUTBOX_RELAY_COALESCE_SECONDS)
+    try:
+        path = _relay_marker_file()
+        if path is None:
+            return bool(cache.add(RELAY_REQUESTED_KEY, 1, timeout=window))
+        return _mark_file(path, window)
+    except Exception:  # Redis down, disk full: fall back to one task per commit
+        logger.warning("outbox relay marker unavailable; enqueuing a relay", exc_info=True)
+        return True
+
+
+def relay_request_clear() -> None:
+    """A relay starts: from now on a commit must enqueue the next one. Call before draining."""
+    if not _coalescing():
+        return
+    try:
+        path = _relay_marker_file()
+        if path is None:
+            cache.delete(RELAY_REQUESTED_KEY)
+        else:
+            path.unlink(missing_ok=True)
+    except Exception:  # the marker then expires on its own (OUTBOX_RELAY_COALESCE_SECONDS)
+        logger.warning("outbox relay marker not cleared", exc_info=True)
 
 
 def rebuild(row: OutboxEvent) -> DeliveredEvent:
@@ -165,20 +256,44 @@ def _deliver(row: OutboxEvent) -> bool:
         _record_failure(row, "rebuild", exc)
         return False
     done = set(HandlerReceipt.objects.filter(event=row).values_list("handler", flat=True))
+    # Each handler in a savepoint of its own (a failing one leaves none of its writes behind);
+    # the receipts of those that succeeded are written together afterwards, still inside this
+    # event's transaction, so each receipt commits (or not) with its handler's writes.
+    applied: list[str] = []
+    failure: tuple[str, Exception] | None = None
     for name, handler in handlers_for(row.event_type):
         if name in done:
             continue
         try:
             with transaction.atomic():
                 handler(delivered)
-                HandlerReceipt.objects.create(event=row, handler=name)
         except Exception as exc:  # recorded and retried with back-off, never swallowed silently
-            _record_failure(row, name, exc)
-            return False
+            failure = (name, exc)
+            break
+        applied.append(name)
+    if applied:
+        HandlerReceipt.objects.bulk_create(
+            [HandlerReceipt(event=row, handler=name) for name in applied]
+        )
+    if failure is not None:
+        _record_failure(row, *failure)
+        return False
     row.status = OutboxEvent.Status.DELIVERED
     row.delivered_at = clock.now()
     row.save(update_fields=["status", "delivered_at"])
     return True
+
+
+def _commit_without_waiting_for_disk() -> None:
+    """PostgreSQL: this delivery's commit does not wait for its WAL flush (asynchronous commit;
+    OUTBOX_RELAY_SYNCHRONOUS_COMMIT turns it back on). The event row itself was committed
+    durably by whoever published it. A crash can lose only the last moments' deliveries, each
+    whole (its receipts, its handlers' writes and its "delivered" mark together), and those
+    events are then pending again and delivered again: at least once still holds. Any later
+    durable commit makes every earlier asynchronous one durable too (the WAL is one sequence)."""
+    if connection.vendor == "postgresql" and not settings.OUTBOX_RELAY_SYNCHRONOUS_COMMIT:
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
 
 
 def relay_pending(*, batch_size: int = 50, max_batches: int = 1000) -> int:
@@ -188,10 +303,15 @@ def relay_pending(*, batch_size: int = 50, max_batches: int = 1000) -> int:
     (stock, orders, refunds) are held for one event, never for a batch of unrelated ones —
     batches made two relays (or a relay and a checkout) lock rows in opposite orders."""
     delivered = 0
+    # Only when each delivery is a transaction of its own: inside a caller's transaction the
+    # setting would last until (and weaken) the caller's commit.
+    asynchronous_commit = not connection.in_atomic_block
     for _ in range(max_batches):
         claimed_any = False
         for event_id in _due_ids(batch_size):
             with transaction.atomic():
+                if asynchronous_commit:
+                    _commit_without_waiting_for_disk()
                 row = _claim(event_id)
                 if row is None:
                     continue

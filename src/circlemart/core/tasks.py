@@ -8,12 +8,14 @@ from celery import shared_task
 from django.conf import settings
 
 from circlemart.core import clock
-from circlemart.core.events import relay_pending
+from circlemart.core.events import relay_pending, relay_request_clear
 from circlemart.core.models import IdempotencyRecord
 
 
 @shared_task(name="core.relay_outbox", ignore_result=True, soft_time_limit=120, time_limit=150)
 def relay_outbox() -> int:
+    # Before draining: a commit from now on enqueues the next relay (core.events coalescing).
+    relay_request_clear()
     return relay_pending()
 
 
