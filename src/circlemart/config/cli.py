@@ -4,16 +4,20 @@ management command (`circlemart check --deploy`, `circlemart shell`, …)."""
 from __future__ import annotations
 
 import argparse
+import hashlib
 import logging
 import os
+import re
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import warnings
 from collections.abc import Mapping, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from types import FrameType
 
 OWN_COMMANDS = {"serve", "worker", "seed-demo", "createadmin"}
@@ -94,6 +98,20 @@ def serve(argv: Sequence[str]) -> int:
         help="do not start the websocket server (run `uvicorn circlemart.config.asgi:"
         "application` yourself, or route /ws/ elsewhere)",
     )
+    control = parser.add_mutually_exclusive_group()
+    control.add_argument(
+        "--control-socket",
+        metavar="PATH",
+        default=os.environ.get(CONTROL_SOCKET_ENV, "").strip() or None,
+        help="gunicorn's control socket (`gunicornc -s PATH`); default: one per instance, "
+        "run/gunicorn-<host>-<port>.ctl in the data dir, so two serves on one machine never "
+        f"take over each other's (also {CONTROL_SOCKET_ENV}; 'off' turns it off)",
+    )
+    control.add_argument(
+        "--no-control-socket",
+        action="store_true",
+        help="run the web server without gunicorn's control socket",
+    )
     parser.add_argument(
         "--verbose",
         action="store_true",
@@ -122,6 +140,14 @@ def serve(argv: Sequence[str]) -> int:
     web = [sys.executable, "-m", "gunicorn", *server_arguments(args.server, args.workers)]
     web += ["--bind", f"{args.host}:{args.port}", "--graceful-timeout", "10"]
     web += gunicorn_log_arguments(verbose=args.verbose)
+    from django.conf import settings
+
+    web += control_socket_arguments(
+        "off" if args.no_control_socket else args.control_socket,
+        data_dir=settings.DATA_DIR,
+        host=args.host,
+        port=args.port,
+    )
     environment = serve_environment(
         os.environ,
         host=args.host,
@@ -211,6 +237,36 @@ def gunicorn_log_arguments(*, verbose: bool) -> list[str]:
     if verbose:
         return ["--access-logfile", "-", "--log-level", "info"]
     return ["--log-level", "warning"]
+
+
+CONTROL_SOCKET_ENV = "CIRCLEMART_CONTROL_SOCKET"
+# sun_path holds 108 bytes with the terminating NUL.
+UNIX_SOCKET_PATH_MAX = 107
+CONTROL_SOCKET_OFF = {"off", "none", "no", "0", "false"}
+
+
+def control_socket_path(data_dir: Path, *, host: str, port: int) -> Path:
+    """This instance's own control socket: in the data dir, named by the address it serves
+    (gunicorn's default, ~/.gunicorn/gunicorn.ctl, is shared by every instance of a user, and
+    each new one unlinks the last one's). A data dir too deep for a Unix socket path falls
+    back to the temporary directory, under a name derived from the same three."""
+    name = re.sub(r"[^A-Za-z0-9.]+", "_", host.strip("[]") or "any") + f"-{port}"
+    path = data_dir / "run" / f"gunicorn-{name}.ctl"
+    if len(os.fsencode(path)) <= UNIX_SOCKET_PATH_MAX:
+        return path
+    digest = hashlib.sha256(f"{data_dir}\0{host}\0{port}".encode()).hexdigest()[:16]
+    return Path(tempfile.gettempdir()) / f"circlemart-{os.getuid()}-{digest}.ctl"
+
+
+def control_socket_arguments(
+    choice: str | None, *, data_dir: Path, host: str, port: int
+) -> list[str]:
+    """gunicorn's control-socket options for `serve`: the path given, none ('off'), or by
+    default (None or empty) this instance's own path."""
+    if choice is not None and choice.strip().lower() in CONTROL_SOCKET_OFF:
+        return ["--no-control-socket"]
+    path = Path(choice) if choice else control_socket_path(data_dir, host=host, port=port)
+    return ["--control-socket", str(path)]
 
 
 def _probe_host(host: str) -> str:
@@ -330,20 +386,26 @@ def serve_environment(
     return environment
 
 
+# gunicorn's gthread and uvicorn workers with admission control (a bounded queue per worker and
+# a queueing deadline; 503 + Retry-After when shed; settings ADMISSION_*).
+WSGI_WORKER_CLASS = "circlemart.config.gunicorn_worker.AdmissionThreadWorker"
+ASGI_WORKER_CLASS = "circlemart.config.gunicorn_worker.AdmissionUvicornWorker"
+
+
 def server_arguments(kind: str, workers: int) -> list[str]:
     """gunicorn's application and worker class for `circlemart serve --server …`."""
     if kind == "asgi":
         return [
             "circlemart.config.asgi:application",
             "--worker-class",
-            "uvicorn_worker.UvicornWorker",
+            ASGI_WORKER_CLASS,
             "--workers",
             str(workers),
         ]
     return [
         "circlemart.config.wsgi:application",
         "--worker-class",
-        "gthread",
+        WSGI_WORKER_CLASS,
         "--threads",
         os.environ.get("WEB_THREADS", "4"),
         "--workers",
@@ -526,7 +588,13 @@ class Supervisor:
 
 def worker(argv: Sequence[str]) -> int:
     parser = argparse.ArgumentParser(prog="circlemart worker", description=worker.__doc__)
-    parser.add_argument("--concurrency", type=int, default=2)
+    parser.add_argument(
+        "--concurrency",
+        type=int,
+        default=None,
+        help="worker processes (default: WORKER_CONCURRENCY, 4: most tasks wait on the database"
+        " or on HTTP, so a slot per core would leave the worker idle while a backlog grows)",
+    )
     parser.add_argument(
         "--beat",
         choices=["auto", "yes", "no"],
@@ -540,6 +608,9 @@ def worker(argv: Sequence[str]) -> int:
     args = parser.parse_args(argv)
     _setup_django()
     from celery.exceptions import SecurityWarning
+    from django.conf import settings
+
+    concurrency = args.concurrency or settings.WORKER_CONCURRENCY
 
     from circlemart.config.celery import app, is_embedded_broker
 
@@ -550,7 +621,7 @@ def worker(argv: Sequence[str]) -> int:
         *(["--quiet"] if args.quiet else []),
         "worker",
         f"--loglevel={args.loglevel}",
-        f"--concurrency={args.concurrency}",
+        f"--concurrency={concurrency}",
         "--without-mingle",
         "--without-gossip",
     ]

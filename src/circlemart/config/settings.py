@@ -126,7 +126,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "circlemart.accounts.middleware.BearerTokenMiddleware",
     "circlemart.core.middleware.BearerTokenVerdictMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    # django.contrib.messages' middleware for pages only (the API never uses messages).
+    "circlemart.core.middleware.PageMessagesMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     # Anonymous id and visit of a browser that accepted tracking (after auth: links sign-ins).
@@ -639,3 +640,41 @@ IDEMPOTENCY_TTL_HOURS = env_int("IDEMPOTENCY_TTL_HOURS", 24)
 IDEMPOTENCY_SCOPE_RESOLVER = "circlemart.accounts.selectors.request_principal"
 PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT", 3600)
 TRUSTED_PROXY_HOPS = env_int("TRUSTED_PROXY_HOPS", 0)
+
+# --- performance: search (issue 13) ---
+# Searches are logged in batches by a per-process writer thread: every this many seconds, or
+# sooner once SEARCH_LOG_FLUSH_ENTRIES wait (and at exit). 0 writes each search in its request.
+SEARCH_LOG_FLUSH_SECONDS = env_float("SEARCH_LOG_FLUSH_SECONDS", 1.0)
+SEARCH_LOG_FLUSH_ENTRIES = env_int("SEARCH_LOG_FLUSH_ENTRIES", 500)
+# Rendered search result bodies and product card fragments are cached this long (seconds);
+# any change they show makes them unreachable at once (cache generations).
+SEARCH_PAGE_CACHE_SECONDS = env_int("SEARCH_PAGE_CACHE_SECONDS", 600)
+PRODUCT_CARD_CACHE_SECONDS = env_int("PRODUCT_CARD_CACHE_SECONDS", 600)
+
+# --- performance: feed (issue 13) ---
+# Each reader's followed celebrities are remembered in Redis (forgotten on every follow,
+# unfollow, block and celebrity-threshold crossing); this bounds an entry's life anyway.
+SOCIAL_FEED_CELEBRITY_CACHE_SECONDS = env_int("SOCIAL_FEED_CELEBRITY_CACHE_SECONDS", 600)
+
+# --- performance: checkout and the worker (issue 13) ---
+# A commit enqueues an outbox relay only when none has been waiting for less than this many
+# seconds (0: one relay task per commit, as before); see core.events.request_relay.
+OUTBOX_RELAY_COALESCE_SECONDS = env_float("OUTBOX_RELAY_COALESCE_SECONDS", 10.0)
+# PostgreSQL: an outbox delivery's commit waits for its WAL flush only when this is on (a crash
+# can otherwise lose the last moments' deliveries, which are then delivered again).
+OUTBOX_RELAY_SYNCHRONOUS_COMMIT = env_bool("OUTBOX_RELAY_SYNCHRONOUS_COMMIT", False)
+# Processes of `circlemart worker` (and of the worker `serve` starts) unless --concurrency says.
+WORKER_CONCURRENCY = env_int("WORKER_CONCURRENCY", 4)
+
+# --- performance: admission control and serving (issue 13) ---
+# A saturated web worker refuses work it cannot start in time instead of queueing it for clients
+# that have gone (docs/operations.md, "Overload"): `circlemart serve`'s threaded worker sheds a
+# request with 503 + Retry-After when more than ADMISSION_MAX_QUEUE requests already wait for one
+# of its threads, or when the request waited longer than ADMISSION_DEADLINE_MS before a thread
+# took it. 0 turns either bound off; ADMISSION_CONTROL=0 turns both off.
+ADMISSION_CONTROL = env_bool("ADMISSION_CONTROL", True)
+ADMISSION_MAX_QUEUE = env_int("ADMISSION_MAX_QUEUE", 32)
+ADMISSION_DEADLINE_MS = env_int("ADMISSION_DEADLINE_MS", 3000)
+ADMISSION_RETRY_AFTER_SECONDS = env_int("ADMISSION_RETRY_AFTER_SECONDS", 1)
+# Never shed: a load balancer's health check must see the site up while it is merely busy.
+ADMISSION_EXEMPT_PATHS = env_list("ADMISSION_EXEMPT_PATHS", ["/healthz"])

@@ -1,0 +1,224 @@
+"""The gunicorn workers `circlemart serve` runs, with admission control (core.admission): past
+capacity they answer 503 + Retry-After at once instead of queueing work for clients that have
+gone. `AdmissionThreadWorker` for --server wsgi, `AdmissionUvicornWorker` for --server asgi."""
+
+from __future__ import annotations
+
+import socket
+import ssl
+import threading
+import time
+from collections.abc import Awaitable, Callable, Iterable, MutableMapping
+from concurrent import futures
+from typing import Any
+
+from gunicorn.workers.gthread import _DEFER, ThreadWorker  # type: ignore[import-untyped]
+from uvicorn_worker import UvicornWorker
+
+from circlemart.core.admission import (
+    AdmissionPolicy,
+    ShedReason,
+    shed_answer,
+    shed_language,
+    warm_shed_answers,
+)
+
+# How long the shedding thread waits for a new connection's first bytes before handing the
+# connection back to the poller (gunicorn's own pool threads wait up to 5 s).
+SHED_DATA_WAIT_SECONDS = 0.05
+# WSGI environ key: seconds the request waited for a thread of its worker.
+QUEUE_WAIT_KEY = "circlemart.queue_wait"
+
+WsgiApplication = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+# What the worker decided about the request the current thread is about to run.
+_verdict = threading.local()
+
+
+def _loaded_application(worker: Any) -> Any:
+    """The application gunicorn's base worker loaded (its attribute is untyped)."""
+    return worker.wsgi
+
+
+class AdmissionGate:
+    """WSGI wrapper: answers the worker's shed verdict for this thread's request (before
+    Django sees it), and records the request's queue wait in the environ."""
+
+    def __init__(self, application: WsgiApplication, policy: AdmissionPolicy) -> None:
+        self.application = application
+        self.policy = policy
+
+    def __call__(
+        self, environ: dict[str, Any], start_response: Callable[..., Any]
+    ) -> Iterable[bytes]:
+        reason: ShedReason | None = getattr(_verdict, "reason", None)
+        environ[QUEUE_WAIT_KEY] = getattr(_verdict, "waited", 0.0)
+        path = environ.get("PATH_INFO", "")
+        if reason is None or self.policy.is_exempt(path):
+            return self.application(environ, start_response)
+        answer = shed_answer(
+            reason=reason,
+            path=path,
+            language=shed_language(
+                cookie_header=environ.get("HTTP_COOKIE", ""),
+                accept_language=environ.get("HTTP_ACCEPT_LANGUAGE", ""),
+            ),
+            retry_after=self.policy.retry_after,
+        )
+        start_response(f"{answer.status} {answer.reason_phrase}", list(answer.headers))
+        return [b"" if environ.get("REQUEST_METHOD") == "HEAD" else answer.body]
+
+
+def _closed_by_peer(sock: Any) -> bool:
+    """Whether a readable kept-alive socket only says the client has closed it (end of file,
+    or reset), without reading what a request would need. TLS sockets cannot peek: no."""
+    if isinstance(sock, ssl.SSLSocket):
+        return False
+    try:
+        return bool(sock.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) == b"")
+    except (BlockingIOError, InterruptedError):
+        return False
+    except OSError:
+        return True  # reset by the peer: gunicorn would close it too
+
+
+class AdmissionThreadWorker(ThreadWorker):
+    """gunicorn's gthread worker with a bounded queue and a queueing deadline.
+
+    The main thread accepts connections and hands each readable one to the thread pool. Here
+    it first counts the requests already waiting for a thread: at the bound, the connection
+    goes to a one-thread shedding pool instead, which reads the request and answers 503 at
+    once (a few hundred microseconds, not a view). A pool thread that takes a request which
+    waited past the deadline answers 503 the same way. Health checks are always served."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.admission: AdmissionPolicy | None = None
+        self.shed_pool: futures.ThreadPoolExecutor | None = None
+        self.waiting = 0
+        self._waiting_lock = threading.Lock()
+
+    def init_process(self) -> None:
+        self.shed_pool = futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="shed")
+        super().init_process()  # loads the application, then runs until told to stop
+
+    def load_wsgi(self) -> None:
+        super().load_wsgi()
+        self.admission = AdmissionPolicy.from_settings()
+        if self.admission is not None:
+            warm_shed_answers(self.admission)
+            self.wsgi = AdmissionGate(_loaded_application(self), self.admission)
+
+    def enqueue_req(self, conn: Any) -> None:
+        policy = self.admission
+        if policy is None or self.shed_pool is None:
+            super().enqueue_req(conn)
+            return
+        if conn.initialized and _closed_by_peer(conn.sock):
+            # A kept-alive connection the client closed: nothing to queue (it would hold a
+            # place in the queue until a thread found out, and shed a real request).
+            self.nr_conns -= 1
+            conn.close()
+            return
+        if policy.on_arrival(waiting=self.waiting) is not None:
+            future = self.shed_pool.submit(self.handle_shed, conn)
+        else:
+            with self._waiting_lock:
+                self.waiting += 1
+            conn.circlemart_queued_at = time.monotonic()
+            future = self.tpool.submit(self.handle_admitted, conn)
+        future.add_done_callback(
+            lambda done: self.method_queue.defer(self.finish_request, conn, done)
+        )
+
+    def handle_admitted(self, conn: Any) -> Any:
+        """A pool thread takes a request from the queue: refused if it waited too long."""
+        with self._waiting_lock:
+            self.waiting -= 1
+        waited = time.monotonic() - conn.circlemart_queued_at
+        assert self.admission is not None  # only admitted through enqueue_req with a policy
+        return self._handle_as(conn, reason=self.admission.on_start(waited=waited), waited=waited)
+
+    def handle_shed(self, conn: Any) -> Any:
+        """The shedding thread: read the request, answer 503 (health checks are served)."""
+        if not conn.initialized and not conn.wait_for_data(SHED_DATA_WAIT_SECONDS):
+            return _DEFER  # no request yet: back to the poller, decided again when it comes
+        return self._handle_as(conn, reason=ShedReason.QUEUE_FULL, waited=0.0)
+
+    def _handle_as(self, conn: Any, *, reason: ShedReason | None, waited: float) -> Any:
+        _verdict.reason = reason
+        _verdict.waited = waited
+        try:
+            return self.handle(conn)
+        finally:
+            _verdict.reason = None
+            _verdict.waited = 0.0
+
+
+AsgiReceive = Callable[[], Awaitable[MutableMapping[str, Any]]]
+AsgiSend = Callable[[MutableMapping[str, Any]], Awaitable[None]]
+AsgiApplication = Callable[[MutableMapping[str, Any], AsgiReceive, AsgiSend], Awaitable[None]]
+
+
+class AsgiAdmissionGate:
+    """ASGI wrapper: at most `max_waiting` HTTP requests in flight per worker process (Django
+    runs sync views one at a time per process there, so in flight is waiting); more are
+    answered 503 + Retry-After at once. Websockets and health checks pass."""
+
+    def __init__(self, application: AsgiApplication, policy: AdmissionPolicy) -> None:
+        self.application = application
+        self.policy = policy
+        self.in_flight = 0
+
+    async def __call__(
+        self, scope: MutableMapping[str, Any], receive: AsgiReceive, send: AsgiSend
+    ) -> None:
+        if scope["type"] != "http" or self.policy.is_exempt(scope.get("path", "")):
+            await self.application(scope, receive, send)
+            return
+        reason = self.policy.on_arrival(waiting=self.in_flight)
+        if reason is not None:
+            await self._shed(scope, send, reason)
+            return
+        self.in_flight += 1
+        try:
+            await self.application(scope, receive, send)
+        finally:
+            self.in_flight -= 1
+
+    async def _shed(
+        self, scope: MutableMapping[str, Any], send: AsgiSend, reason: ShedReason
+    ) -> None:
+        headers = {
+            name.decode("latin-1").lower(): value.decode("latin-1")
+            for name, value in scope.get("headers", [])
+        }
+        answer = shed_answer(
+            reason=reason,
+            path=scope.get("path", ""),
+            language=shed_language(
+                cookie_header=headers.get("cookie", ""),
+                accept_language=headers.get("accept-language", ""),
+            ),
+            retry_after=self.policy.retry_after,
+        )
+        await send(
+            {
+                "type": "http.response.start",
+                "status": answer.status,
+                "headers": [(name.encode(), value.encode()) for name, value in answer.headers],
+            }
+        )
+        body = b"" if scope.get("method") == "HEAD" else answer.body
+        await send({"type": "http.response.body", "body": body})
+
+
+class AdmissionUvicornWorker(UvicornWorker):
+    """uvicorn's gunicorn worker with `AsgiAdmissionGate` (the queue bound; no deadline)."""
+
+    def load_wsgi(self) -> None:
+        super().load_wsgi()
+        policy = AdmissionPolicy.from_settings()
+        if policy is not None and policy.max_waiting:
+            warm_shed_answers(policy)
+            self.wsgi = AsgiAdmissionGate(_loaded_application(self), policy)

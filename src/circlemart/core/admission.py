@@ -1,0 +1,152 @@
+"""Admission control: which requests a saturated web worker refuses before running them (a
+bounded queue and a queueing deadline per worker), and the 503 + Retry-After it answers them
+with. The servers that apply it live in circlemart.config.gunicorn_worker."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from types import SimpleNamespace
+
+from django.conf import settings
+from django.http.cookie import parse_cookie
+from django.utils import translation
+from django.utils.html import escape
+from django.utils.translation import gettext as _
+
+from circlemart.core.middleware import API_PREFIX
+
+
+class ShedReason(StrEnum):
+    """Why a request was refused without running it (named in the API's problem body)."""
+
+    QUEUE_FULL = "queue_full"  # too many requests already waited for a thread of this worker
+    QUEUE_DEADLINE = "queue_deadline"  # it waited too long before a thread could take it
+
+
+@dataclass(frozen=True)
+class AdmissionPolicy:
+    """The bounds of one worker. `max_waiting` requests may wait for a thread (0: no bound);
+    one that waited longer than `deadline` seconds is refused when a thread takes it (0: no
+    deadline). Paths in `exempt_paths` (health checks) are always served."""
+
+    max_waiting: int = 32
+    deadline: float = 3.0
+    retry_after: int = 1
+    exempt_paths: frozenset[str] = field(default_factory=lambda: frozenset({"/healthz"}))
+
+    @classmethod
+    def from_settings(cls) -> AdmissionPolicy | None:
+        """The policy the settings ask for; None when admission control is off."""
+        if not settings.ADMISSION_CONTROL:
+            return None
+        policy = cls(
+            max_waiting=max(settings.ADMISSION_MAX_QUEUE, 0),
+            deadline=max(settings.ADMISSION_DEADLINE_MS, 0) / 1000,
+            retry_after=max(settings.ADMISSION_RETRY_AFTER_SECONDS, 0),
+            exempt_paths=frozenset(settings.ADMISSION_EXEMPT_PATHS),
+        )
+        return policy if policy.max_waiting or policy.deadline else None
+
+    def on_arrival(self, *, waiting: int) -> ShedReason | None:
+        """A request arrives while `waiting` others already wait for a thread."""
+        if self.max_waiting and waiting >= self.max_waiting:
+            return ShedReason.QUEUE_FULL
+        return None
+
+    def on_start(self, *, waited: float) -> ShedReason | None:
+        """A thread takes a request that waited `waited` seconds since it arrived."""
+        if self.deadline and waited > self.deadline:
+            return ShedReason.QUEUE_DEADLINE
+        return None
+
+    def is_exempt(self, path: str) -> bool:
+        return path in self.exempt_paths
+
+
+@dataclass(frozen=True)
+class ShedAnswer:
+    """A complete 503: status line, headers and body, ready for WSGI or ASGI."""
+
+    status: int
+    reason_phrase: str
+    headers: tuple[tuple[str, str], ...]
+    body: bytes
+
+
+def _messages(reason: ShedReason) -> tuple[str, str]:
+    title = _("The site is busy right now")
+    if reason is ShedReason.QUEUE_FULL:
+        return title, _("Too many requests are waiting. Please try again in a moment.")
+    return title, _("Your request waited too long to be started. Please try again in a moment.")
+
+
+def shed_language(*, cookie_header: str, accept_language: str) -> str:
+    """The language LocaleMiddleware would pick (language cookie, then Accept-Language, then
+    the default), without building a request."""
+    stand_in = SimpleNamespace(
+        COOKIES=parse_cookie(cookie_header) if cookie_header else {},
+        META={"HTTP_ACCEPT_LANGUAGE": accept_language},
+        path_info="/",
+    )
+    return translation.get_language_from_request(stand_in, check_path=False)  # type: ignore[arg-type]
+
+
+_answers: dict[tuple[ShedReason, bool, str, int], ShedAnswer] = {}
+
+
+def shed_answer(*, reason: ShedReason, path: str, language: str, retry_after: int) -> ShedAnswer:
+    """Problem JSON under /api/ (naming the reason), a short page elsewhere; Retry-After
+    always. The few distinct answers (reason x API or page x language) are built once."""
+    is_api = path.startswith(API_PREFIX)
+    key = (reason, is_api, language, retry_after)
+    answer = _answers.get(key)
+    if answer is None:
+        answer = _answers[key] = _build_answer(
+            reason=reason, is_api=is_api, language=language, retry_after=retry_after
+        )
+    return answer
+
+
+def warm_shed_answers(policy: AdmissionPolicy) -> None:
+    """Build every answer up front (a worker does it at start): the first shed of an overload
+    must not pay for loading translation catalogues."""
+    for language, _name in settings.LANGUAGES:
+        for reason in ShedReason:
+            for path in (API_PREFIX, "/"):
+                shed_answer(
+                    reason=reason, path=path, language=language, retry_after=policy.retry_after
+                )
+
+
+def _build_answer(
+    *, reason: ShedReason, is_api: bool, language: str, retry_after: int
+) -> ShedAnswer:
+    with translation.override(language):
+        title, message = _messages(reason)
+    if is_api:
+        problem = {"error": {"code": "server_busy", "reason": str(reason), "message": message}}
+        body = json.dumps(problem, ensure_ascii=False).encode()
+        content_type = "application/json"
+    else:
+        body = (
+            f'<!doctype html><html lang="{escape(language)}"><head><meta charset="utf-8">'
+            f"<title>{escape(title)}</title></head><body><h1>{escape(title)}</h1>"
+            f"<p>{escape(message)}</p></body></html>\n"
+        ).encode()
+        content_type = "text/html; charset=utf-8"
+    headers: Iterable[tuple[str, str]] = (
+        ("Content-Type", content_type),
+        ("Content-Length", str(len(body))),
+        ("Retry-After", str(retry_after)),
+        ("Cache-Control", "no-store"),
+        ("Content-Language", language),
+        ("X-Content-Type-Options", "nosniff"),
+        ("Content-Security-Policy", "default-src 'none'"),
+        ("X-Shed-Reason", str(reason)),
+    )
+    return ShedAnswer(
+        status=503, reason_phrase="Service Unavailable", headers=tuple(headers), body=body
+    )

@@ -1,0 +1,414 @@
+"""Admission control's decisions and answers (core.admission), and the WSGI/ASGI gates and the
+threaded worker that apply them (config.gunicorn_worker), without a server; the real server
+is flooded in tests/config/test_admission_server.py."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+import threading
+from collections.abc import Callable
+from concurrent import futures
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from circlemart.config import gunicorn_worker
+from circlemart.config.gunicorn_worker import (
+    QUEUE_WAIT_KEY,
+    AdmissionGate,
+    AdmissionThreadWorker,
+    AsgiAdmissionGate,
+)
+from circlemart.core.admission import (
+    AdmissionPolicy,
+    ShedReason,
+    shed_answer,
+    shed_language,
+    warm_shed_answers,
+)
+
+# --- the decision ------------------------------------------------------------------------------
+
+
+def test_a_request_is_shed_on_arrival_once_the_queue_is_full():
+    policy = AdmissionPolicy(max_waiting=3, deadline=0.5)
+    assert [policy.on_arrival(waiting=waiting) for waiting in range(5)] == [
+        None,
+        None,
+        None,
+        ShedReason.QUEUE_FULL,
+        ShedReason.QUEUE_FULL,
+    ]
+
+
+def test_a_request_that_waited_past_the_deadline_is_shed_when_a_thread_takes_it():
+    policy = AdmissionPolicy(max_waiting=3, deadline=0.5)
+    assert policy.on_start(waited=0.0) is None
+    assert policy.on_start(waited=0.5) is None
+    assert policy.on_start(waited=0.501) is ShedReason.QUEUE_DEADLINE
+
+
+def test_zero_turns_either_bound_off():
+    unbounded = AdmissionPolicy(max_waiting=0, deadline=0.5)
+    assert unbounded.on_arrival(waiting=10_000) is None
+    no_deadline = AdmissionPolicy(max_waiting=3, deadline=0)
+    assert no_deadline.on_start(waited=3600.0) is None
+
+
+def test_health_checks_are_exempt():
+    policy = AdmissionPolicy(exempt_paths=frozenset({"/healthz"}))
+    assert policy.is_exempt("/healthz")
+    assert not policy.is_exempt("/healthz/")
+    assert not policy.is_exempt("/api/v1/me")
+
+
+def test_the_policy_comes_from_the_settings(settings):
+    settings.ADMISSION_CONTROL = True
+    settings.ADMISSION_MAX_QUEUE = 7
+    settings.ADMISSION_DEADLINE_MS = 250
+    settings.ADMISSION_RETRY_AFTER_SECONDS = 3
+    settings.ADMISSION_EXEMPT_PATHS = ["/healthz", "/readyz"]
+    assert AdmissionPolicy.from_settings() == AdmissionPolicy(
+        max_waiting=7,
+        deadline=0.25,
+        retry_after=3,
+        exempt_paths=frozenset({"/healthz", "/readyz"}),
+    )
+    settings.ADMISSION_MAX_QUEUE = 0
+    settings.ADMISSION_DEADLINE_MS = 0
+    assert AdmissionPolicy.from_settings() is None  # nothing to enforce
+    settings.ADMISSION_MAX_QUEUE = 7
+    settings.ADMISSION_CONTROL = False
+    assert AdmissionPolicy.from_settings() is None
+
+
+def test_admission_control_is_on_by_default_with_a_bounded_queue_and_a_deadline():
+    from circlemart.config import settings as project_settings
+
+    assert project_settings.ADMISSION_CONTROL is True
+    assert project_settings.ADMISSION_MAX_QUEUE == 32
+    assert project_settings.ADMISSION_DEADLINE_MS == 3000
+    assert project_settings.ADMISSION_RETRY_AFTER_SECONDS == 1
+    assert project_settings.ADMISSION_EXEMPT_PATHS == ["/healthz"]
+
+
+# --- the answer --------------------------------------------------------------------------------
+
+
+def _headers(answer: Any) -> dict[str, str]:
+    return dict(answer.headers)
+
+
+def test_an_api_request_is_answered_with_a_problem_naming_the_reason():
+    answer = shed_answer(
+        reason=ShedReason.QUEUE_FULL, path="/api/v1/products", language="en", retry_after=2
+    )
+    assert (answer.status, answer.reason_phrase) == (503, "Service Unavailable")
+    assert json.loads(answer.body) == {
+        "error": {
+            "code": "server_busy",
+            "reason": "queue_full",
+            "message": "Too many requests are waiting. Please try again in a moment.",
+        }
+    }
+    headers = _headers(answer)
+    assert headers["Content-Type"] == "application/json"
+    assert headers["Content-Length"] == str(len(answer.body))
+    assert headers["Retry-After"] == "2"
+    assert headers["Cache-Control"] == "no-store"
+    assert headers["X-Shed-Reason"] == "queue_full"
+
+    late = shed_answer(
+        reason=ShedReason.QUEUE_DEADLINE, path="/api/v1/me", language="en", retry_after=1
+    )
+    assert json.loads(late.body)["error"] == {
+        "code": "server_busy",
+        "reason": "queue_deadline",
+        "message": "Your request waited too long to be started. Please try again in a moment.",
+    }
+    assert _headers(late)["Retry-After"] == "1"
+
+
+def test_a_page_request_is_answered_with_a_short_page_in_its_language():
+    answer = shed_answer(reason=ShedReason.QUEUE_FULL, path="/p/12/", language="en", retry_after=1)
+    page = answer.body.decode()
+    assert page.startswith('<!doctype html><html lang="en">')
+    assert "<h1>The site is busy right now</h1>" in page
+    assert "<p>Too many requests are waiting. Please try again in a moment.</p>" in page
+    headers = _headers(answer)
+    assert headers["Content-Type"] == "text/html; charset=utf-8"
+    assert headers["Content-Language"] == "en"
+    assert headers["Retry-After"] == "1"
+    assert headers["Content-Security-Policy"] == "default-src 'none'"
+    chinese = shed_answer(
+        reason=ShedReason.QUEUE_FULL, path="/p/12/", language="zh-hans", retry_after=1
+    )
+    assert chinese.body.decode().startswith('<!doctype html><html lang="zh-hans">')
+    assert _headers(chinese)["Content-Language"] == "zh-hans"
+
+
+def test_answers_are_built_once_and_warmed_for_every_language(settings):
+    warm_shed_answers(AdmissionPolicy(retry_after=1))
+    first = shed_answer(
+        reason=ShedReason.QUEUE_FULL, path="/api/v1/x", language="en", retry_after=1
+    )
+    again = shed_answer(
+        reason=ShedReason.QUEUE_FULL, path="/api/v1/y", language="en", retry_after=1
+    )
+    assert first is again
+    assert {language for language, _name in settings.LANGUAGES} == {"zh-hans", "en"}
+
+
+def test_the_language_is_chosen_as_locale_middleware_would():
+    assert shed_language(cookie_header="", accept_language="") == "zh-hans"  # the default
+    assert shed_language(cookie_header="", accept_language="en-GB,en;q=0.8") == "en"
+    assert shed_language(cookie_header="", accept_language="fr-FR") == "zh-hans"
+    assert shed_language(cookie_header="django_language=en", accept_language="zh-CN") == "en"
+    assert shed_language(cookie_header="django_language=xx", accept_language="en") == "en"
+
+
+# --- the WSGI gate -----------------------------------------------------------------------------
+
+
+class Recorder:
+    """A WSGI application that says whether it ran."""
+
+    def __init__(self) -> None:
+        self.environ: dict[str, Any] | None = None
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+        self.environ = environ
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [b"ran"]
+
+
+def _call(gate: AdmissionGate, environ: dict[str, Any]) -> tuple[str, dict[str, str], bytes]:
+    answered: dict[str, Any] = {}
+
+    def start_response(status: str, headers: list[tuple[str, str]]) -> None:
+        answered.update(status=status, headers=dict(headers))
+
+    body = b"".join(gate(environ, start_response))
+    return answered["status"], answered["headers"], body
+
+
+@pytest.fixture
+def verdict():
+    """Sets what the worker decided for this thread's request, and clears it afterwards."""
+
+    def decide(reason: ShedReason | None, waited: float = 0.0) -> None:
+        gunicorn_worker._verdict.reason = reason
+        gunicorn_worker._verdict.waited = waited
+
+    yield decide
+    decide(None)
+
+
+def test_the_gate_answers_a_shed_verdict_without_running_the_application(verdict):
+    application = Recorder()
+    gate = AdmissionGate(application, AdmissionPolicy(retry_after=1))
+    verdict(ShedReason.QUEUE_DEADLINE, waited=1.5)
+    status, headers, body = _call(
+        gate,
+        {"REQUEST_METHOD": "GET", "PATH_INFO": "/api/v1/me", "HTTP_ACCEPT_LANGUAGE": "en"},
+    )
+    assert application.environ is None
+    assert status == "503 Service Unavailable"
+    assert headers["Retry-After"] == "1"
+    assert json.loads(body)["error"]["reason"] == "queue_deadline"
+
+    status, headers, body = _call(gate, {"REQUEST_METHOD": "HEAD", "PATH_INFO": "/"})
+    assert (status, body) == ("503 Service Unavailable", b"")
+    assert headers["Content-Type"] == "text/html; charset=utf-8"
+    assert application.environ is None
+
+
+def test_the_gate_runs_admitted_and_exempt_requests_and_records_the_queue_wait(verdict):
+    application = Recorder()
+    gate = AdmissionGate(application, AdmissionPolicy(exempt_paths=frozenset({"/healthz"})))
+    verdict(None, waited=0.042)
+    assert _call(gate, {"REQUEST_METHOD": "GET", "PATH_INFO": "/p/1/"}) == (
+        "200 OK",
+        {"Content-Type": "text/plain"},
+        b"ran",
+    )
+    assert application.environ is not None
+    assert application.environ[QUEUE_WAIT_KEY] == 0.042
+
+    application.environ = None
+    verdict(ShedReason.QUEUE_FULL)
+    assert _call(gate, {"REQUEST_METHOD": "GET", "PATH_INFO": "/healthz"})[2] == b"ran"
+    assert application.environ is not None
+
+
+# --- the threaded worker's queue ---------------------------------------------------------------
+
+
+class Pool:
+    """Stands in for a thread pool: records what was submitted, runs nothing."""
+
+    def __init__(self) -> None:
+        self.submitted: list[tuple[Callable[..., Any], Any]] = []
+
+    def submit(self, function: Callable[..., Any], conn: Any) -> futures.Future[Any]:
+        self.submitted.append((function, conn))
+        return futures.Future()
+
+
+def _worker(policy: AdmissionPolicy | None) -> AdmissionThreadWorker:
+    """A worker without gunicorn's process machinery: just its queue and its decisions."""
+    worker = AdmissionThreadWorker.__new__(AdmissionThreadWorker)
+    worker.admission = policy
+    worker.waiting = 0
+    worker._waiting_lock = threading.Lock()
+    worker.tpool = Pool()
+    worker.shed_pool = Pool()
+    worker.method_queue = SimpleNamespace(defer=lambda *args: None)
+    return worker
+
+
+def test_the_worker_queues_up_to_the_bound_then_hands_arrivals_to_the_shedding_thread():
+    worker = _worker(AdmissionPolicy(max_waiting=2, deadline=1.0))
+    connections = [SimpleNamespace(name=f"c{n}", initialized=False) for n in range(4)]
+    for conn in connections:
+        worker.enqueue_req(conn)
+    assert [conn.name for _fn, conn in worker.tpool.submitted] == ["c0", "c1"]
+    assert [fn.__name__ for fn, _conn in worker.tpool.submitted] == ["handle_admitted"] * 2
+    assert [conn.name for _fn, conn in worker.shed_pool.submitted] == ["c2", "c3"]
+    assert [fn.__name__ for fn, _conn in worker.shed_pool.submitted] == ["handle_shed"] * 2
+    assert worker.waiting == 2
+
+    # A thread takes one: room for one more in the queue.
+    seen: list[Any] = []
+    worker.handle = lambda conn: seen.append(gunicorn_worker._verdict.reason)
+    worker.handle_admitted(connections[0])
+    assert worker.waiting == 1
+    assert seen == [None]
+    worker.enqueue_req(SimpleNamespace(name="c4", initialized=False))
+    assert [conn.name for _fn, conn in worker.tpool.submitted][-1] == "c4"
+    assert gunicorn_worker._verdict.reason is None  # cleared after the request
+
+
+def test_a_thread_that_takes_a_request_past_the_deadline_sheds_it():
+    worker = _worker(AdmissionPolicy(max_waiting=0, deadline=0.2))
+    conn = SimpleNamespace(initialized=False)
+    worker.enqueue_req(conn)
+    conn.circlemart_queued_at -= 0.5  # it has waited half a second
+    seen: list[tuple[Any, float]] = []
+    worker.handle = lambda conn: seen.append(
+        (gunicorn_worker._verdict.reason, gunicorn_worker._verdict.waited)
+    )
+    worker.handle_admitted(conn)
+    ((reason, waited),) = seen
+    assert reason is ShedReason.QUEUE_DEADLINE
+    assert 0.5 <= waited < 5.0
+    assert worker.waiting == 0
+
+
+def test_a_kept_alive_connection_the_client_closed_takes_no_place_in_the_queue():
+    worker = _worker(AdmissionPolicy(max_waiting=1))
+    worker.nr_conns = 2
+    closed_server_side, client = socket.socketpair()
+    client.close()  # the client went away: the socket is readable, at end of file
+    closed = SimpleNamespace(initialized=True, sock=closed_server_side, closed=False)
+    closed.close = lambda: setattr(closed, "closed", True)
+    worker.enqueue_req(closed)
+    assert closed.closed
+    assert worker.nr_conns == 1
+    assert worker.tpool.submitted == worker.shed_pool.submitted == []
+    assert worker.waiting == 0
+
+    asking_side, client = socket.socketpair()
+    client.sendall(b"GET / HTTP/1.1\r\n\r\n")  # the next request on a kept-alive connection
+    asking = SimpleNamespace(initialized=True, sock=asking_side)
+    worker.enqueue_req(asking)
+    assert [conn for _fn, conn in worker.tpool.submitted] == [asking]
+    assert asking_side.recv(3) == b"GET"  # only peeked: the request is still there
+    for end in (closed_server_side, asking_side, client):
+        end.close()
+
+
+def test_the_shedding_thread_hands_a_connection_without_a_request_back_to_the_poller():
+    from gunicorn.workers.gthread import _DEFER
+
+    worker = _worker(AdmissionPolicy(max_waiting=1))
+    silent = SimpleNamespace(initialized=False, wait_for_data=lambda timeout: False)
+    assert worker.handle_shed(silent) is _DEFER
+    seen: list[Any] = []
+    worker.handle = lambda conn: seen.append(gunicorn_worker._verdict.reason) or True
+    ready = SimpleNamespace(initialized=False, wait_for_data=lambda timeout: True)
+    assert worker.handle_shed(ready) is True
+    assert seen == [ShedReason.QUEUE_FULL]
+
+
+def test_without_a_policy_the_worker_is_gunicorns_gthread_worker(monkeypatch):
+    from gunicorn.workers.gthread import ThreadWorker
+
+    queued: list[Any] = []
+    monkeypatch.setattr(ThreadWorker, "enqueue_req", lambda self, conn: queued.append(conn))
+    worker = _worker(None)
+    conn = SimpleNamespace()
+    worker.enqueue_req(conn)
+    assert queued == [conn]
+    assert worker.tpool.submitted == worker.shed_pool.submitted == []
+
+
+# --- the ASGI gate -----------------------------------------------------------------------------
+
+
+class AsgiApplication:
+    def __init__(self) -> None:
+        self.calls = 0
+        self.release = asyncio.Event()
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        self.calls += 1
+        if scope["type"] == "http" and scope["path"] == "/hold":
+            await self.release.wait()
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"ran"})
+
+
+def _scope(path: str, **extra: Any) -> dict[str, Any]:
+    return {"type": "http", "method": "GET", "path": path, "headers": [], **extra}
+
+
+def test_the_asgi_gate_sheds_past_the_in_flight_bound_and_lets_exempt_paths_through():
+    async def scenario() -> None:
+        application = AsgiApplication()
+        gate = AsgiAdmissionGate(application, AdmissionPolicy(max_waiting=1, retry_after=2))
+
+        async def receive() -> dict[str, Any]:
+            return {"type": "http.request", "body": b""}
+
+        sent: list[dict[str, Any]] = []
+
+        async def send(message: dict[str, Any]) -> None:
+            sent.append(message)
+
+        held = asyncio.create_task(gate(_scope("/hold"), receive, send))
+        await asyncio.sleep(0)
+        assert gate.in_flight == 1
+        headers = [(b"accept-language", b"en")]
+        await gate(_scope("/api/v1/me", headers=headers), receive, send)
+        start, body = sent[-2:]
+        assert start["status"] == 503
+        assert dict(start["headers"])[b"Retry-After"] == b"2"
+        assert json.loads(body["body"])["error"]["reason"] == "queue_full"
+        assert application.calls == 1  # the shed request never reached the application
+
+        await gate(_scope("/healthz"), receive, send)
+        assert sent[-1]["body"] == b"ran"
+        await gate({"type": "websocket", "path": "/ws/live/1/"}, receive, send)
+        assert application.calls == 3
+
+        application.release.set()
+        await held
+        assert gate.in_flight == 0
+        await gate(_scope("/p/1/"), receive, send)
+        assert sent[-1]["body"] == b"ran"
+
+    asyncio.run(scenario())
