@@ -5,6 +5,8 @@ is flooded in tests/config/test_admission_server.py."""
 from __future__ import annotations
 
 import asyncio
+import base64
+import hashlib
 import json
 import socket
 import threading
@@ -142,7 +144,12 @@ def test_a_page_request_is_answered_with_a_short_page_in_its_language():
     assert headers["Content-Type"] == "text/html; charset=utf-8"
     assert headers["Content-Language"] == "en"
     assert headers["Retry-After"] == "1"
-    assert headers["Content-Security-Policy"] == "default-src 'none'"
+    # nothing but the page's own style may load or run: its hash is the only allowance
+    style = page.split("<style>", 1)[1].split("</style>", 1)[0]
+    digest = base64.b64encode(hashlib.sha256(style.encode()).digest()).decode()
+    assert headers["Content-Security-Policy"] == f"default-src 'none'; style-src 'sha256-{digest}'"
+    assert '<a href="">Try again</a>' in page
+    assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in page
     chinese = shed_answer(
         reason=ShedReason.QUEUE_FULL, path="/p/12/", language="zh-hans", retry_after=1
     )

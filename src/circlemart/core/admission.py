@@ -4,6 +4,8 @@ with. The servers that apply it live in circlemart.config.gunicorn_worker."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -94,6 +96,18 @@ def shed_language(*, cookie_header: str, accept_language: str) -> str:
     return translation.get_language_from_request(stand_in, check_path=False)  # type: ignore[arg-type]
 
 
+# The shed page's only style, allowed by its hash (the page has no nonce: Django never ran).
+SHED_PAGE_STYLE = (
+    "body{margin:0;padding:0 1rem;font:16px/1.6 system-ui,sans-serif;color:#222;background:#f6f6f6}"
+    "main{max-width:30rem;margin:18vh auto 0;padding:1.5rem;background:#fff;border-radius:12px}"
+    "h1{font-size:1.4rem;margin:0 0 .5rem}"
+    "a{display:inline-block;padding:.5rem 1.25rem;border-radius:999px;background:#ff2442;"
+    "color:#fff;text-decoration:none}"
+)
+SHED_PAGE_STYLE_HASH = (
+    "sha256-" + base64.b64encode(hashlib.sha256(SHED_PAGE_STYLE.encode()).digest()).decode()
+)
+
 _answers: dict[tuple[ShedReason, bool, str, int], ShedAnswer] = {}
 
 
@@ -131,10 +145,14 @@ def _build_answer(
         body = json.dumps(problem, ensure_ascii=False).encode()
         content_type = "application/json"
     else:
+        with translation.override(language):
+            again = _("Try again")
         body = (
             f'<!doctype html><html lang="{escape(language)}"><head><meta charset="utf-8">'
-            f"<title>{escape(title)}</title></head><body><h1>{escape(title)}</h1>"
-            f"<p>{escape(message)}</p></body></html>\n"
+            '<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f"<title>{escape(title)}</title><style>{SHED_PAGE_STYLE}</style></head><body>"
+            f"<main><h1>{escape(title)}</h1><p>{escape(message)}</p>"
+            f'<p><a href="">{escape(again)}</a></p></main></body></html>\n'
         ).encode()
         content_type = "text/html; charset=utf-8"
     headers: Iterable[tuple[str, str]] = (
@@ -144,7 +162,7 @@ def _build_answer(
         ("Cache-Control", "no-store"),
         ("Content-Language", language),
         ("X-Content-Type-Options", "nosniff"),
-        ("Content-Security-Policy", "default-src 'none'"),
+        ("Content-Security-Policy", f"default-src 'none'; style-src '{SHED_PAGE_STYLE_HASH}'"),
         ("X-Shed-Reason", str(reason)),
     )
     return ShedAnswer(
