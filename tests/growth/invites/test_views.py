@@ -198,7 +198,7 @@ def test_my_invites_shows_code_friends_milestones_and_reward_states(
 
     html = response.content.decode()
     code = code_of(inviter)
-    assert f'data-testid="invite-code">{code}<' in html
+    assert f'data-testid="invite-code" translate="no">{code}<' in html
     assert f"http://testserver/growth/i/{code}/?ch=link" in html
     assert f'href="/growth/i/{code}/poster.png"' in html
     assert re.findall(r'data-testid="invite-friend-name">([^<]*)<', html) == ["C***", "B***"]
