@@ -601,6 +601,12 @@ def worker(argv: Sequence[str]) -> int:
         default="auto",
         help="run the periodic scheduler inside this worker (auto: only on the embedded broker)",
     )
+    parser.add_argument(
+        "--hostname",
+        default=None,
+        help="the worker's node name (default: circlemart-<pid>@<host>, so that two workers on"
+        " one machine never share a remote-control queue on the broker)",
+    )
     parser.add_argument("--loglevel", default="INFO")
     parser.add_argument(
         "--quiet", action="store_true", help="no start-up banner (as `serve` runs it by default)"
@@ -620,6 +626,7 @@ def worker(argv: Sequence[str]) -> int:
     celery_argv = [
         *(["--quiet"] if args.quiet else []),
         "worker",
+        f"--hostname={args.hostname or f'circlemart-{os.getpid()}@%h'}",
         f"--loglevel={args.loglevel}",
         f"--concurrency={concurrency}",
         "--without-mingle",
