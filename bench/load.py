@@ -794,9 +794,11 @@ def run_wrk(
     seconds: int,
     connections: int,
     tolerate_errors: bool = False,
+    server_log: Callable[[], str] | None = None,
 ) -> http_floor.WrkResult:
     """wrk against `target` (a Lua script cycles when it has variants, a body or a method);
-    error responses or socket errors stop the bench unless tolerated."""
+    error responses or socket errors stop the bench unless tolerated (the error then shows
+    the end of the server's log, when `server_log` gives it)."""
     command = [
         http_floor.WRK,
         f"--threads={http_floor.WRK_THREADS}",
@@ -825,6 +827,7 @@ def run_wrk(
             f"{target.path}: {result.error_responses} error responses and "
             f"{result.socket_errors} socket errors out of {result.requests} requests; "
             f"the numbers would be meaningless.\n{completed.stdout}"
+            + (f"\nThe server's log ends with:\n{server_log()}" if server_log else "")
         )
     return result
 
@@ -852,6 +855,7 @@ def capacity_round(
     master: int | None,
     round_number: int,
     attempt: int,
+    server_log: Callable[[], str] | None = None,
 ) -> CapacityRound:
     """One wrk run with the workers' CPU split and other processes' CPU around it."""
     before = gunicorn_workers(master) if master else {}
@@ -862,6 +866,7 @@ def capacity_round(
             seconds=options.duration,
             connections=options.connections,
             tolerate_errors=target.expect_status >= 400,
+            server_log=server_log,
         )
     shares, _total = worker_shares(before, gunicorn_workers(master) if master else {})
     balanced = is_balanced(shares)
@@ -897,6 +902,7 @@ def balanced_round(
     master: int | None,
     round_number: int,
     log: Callable[[str], None],
+    server_log: Callable[[], str] | None = None,
 ) -> list[CapacityRound]:
     """Attempts until one is balanced (at most MAX_ROUND_ATTEMPTS); the last one is kept
     anyway, flagged unbalanced. Returns every attempt (discarded ones with kept=False)."""
@@ -909,6 +915,7 @@ def balanced_round(
             master=master,
             round_number=round_number,
             attempt=attempt,
+            server_log=server_log,
         )
         split = "/".join(f"{share:.0%}" for share in result.worker_split) or "n/a"
         last = attempt == MAX_ROUND_ATTEMPTS
@@ -1070,18 +1077,24 @@ def measure(
     everything = [floor, *targets]
     root = _server_pid(server)
     master = gunicorn_master(root) if root else None
+    server_log = getattr(server, "log_tail", None)
     load_before = os.getloadavg()[0]
     for target in everything:
         check_target(base_url, target)
     if options.warmup > 0:
         for target in everything:
-            run_wrk(
+            warmup = run_wrk(
                 base_url,
                 target,
                 seconds=options.warmup,
                 connections=options.connections,
-                tolerate_errors=target.expect_status >= 400,
+                # A cold worker's first requests (imports, dictionaries, connections) can keep
+                # the others queued past the admission deadline: those 503s are not the answer
+                # being measured. check_target above has already vetted the answer.
+                tolerate_errors=True,
             )
+            if warmup.error_responses and target.expect_status < 400:
+                say(f"  warm-up {target.name}: {warmup.error_responses} error responses (ignored)")
         wait_until_idle(base_url)
     rounds: dict[str, list[CapacityRound]] = {target.name: [] for target in everything}
     # Interleaved: a slow spell of a shared machine hits every target alike.
@@ -1094,6 +1107,7 @@ def measure(
                 master=master,
                 round_number=round_number,
                 log=say,
+                server_log=server_log,
             )
     capacity = {name: _median_kept(kept) for name, kept in rounds.items()}
     points: dict[str, list[OpenLoopPoint]] = {target.name: [] for target in everything}

@@ -26,6 +26,7 @@ from circlemart.config.gunicorn_worker import (
 )
 from circlemart.core.admission import (
     AdmissionPolicy,
+    ShedLog,
     ShedReason,
     shed_answer,
     shed_language,
@@ -214,7 +215,9 @@ def verdict():
     decide(None)
 
 
-def test_the_gate_answers_a_shed_verdict_without_running_the_application(verdict):
+def test_the_gate_answers_a_shed_verdict_without_running_the_application(verdict, monkeypatch):
+    recorded: list[tuple[ShedReason, str]] = []
+    monkeypatch.setattr(gunicorn_worker.shed_log, "record", lambda *shed: recorded.append(shed))
     application = Recorder()
     gate = AdmissionGate(application, AdmissionPolicy(retry_after=1))
     verdict(ShedReason.QUEUE_DEADLINE, waited=1.5)
@@ -231,6 +234,7 @@ def test_the_gate_answers_a_shed_verdict_without_running_the_application(verdict
     assert (status, body) == ("503 Service Unavailable", b"")
     assert headers["Content-Type"] == "text/html; charset=utf-8"
     assert application.environ is None
+    assert recorded == [(ShedReason.QUEUE_DEADLINE, "/api/v1/me"), (ShedReason.QUEUE_DEADLINE, "/")]
 
 
 def test_the_gate_runs_admitted_and_exempt_requests_and_records_the_queue_wait(verdict):
@@ -419,3 +423,21 @@ def test_the_asgi_gate_sheds_past_the_in_flight_bound_and_lets_exempt_paths_thro
         assert sent[-1]["body"] == b"ran"
 
     asyncio.run(scenario())
+
+
+def test_sheds_are_logged_at_once_then_at_most_once_per_interval(caplog):
+    now = [100.0]
+    log = ShedLog(interval=10.0, clock=lambda: now[0])
+    with caplog.at_level("WARNING", logger="circlemart.core.admission"):
+        log.record(ShedReason.QUEUE_FULL, "/search/")
+        for _ in range(5):
+            now[0] += 1
+            log.record(ShedReason.QUEUE_DEADLINE, "/api/v1/me")
+        now[0] += 10
+        log.record(ShedReason.QUEUE_FULL, "/cart/")
+    messages = [record.getMessage() for record in caplog.records]
+    assert messages == [
+        "admission control shed 1 request(s) (queue_full: 1), the last for /search/",
+        "admission control shed 6 request(s) (queue_deadline: 5, queue_full: 1),"
+        " the last for /cart/",
+    ]

@@ -20,6 +20,7 @@ from circlemart.core.admission import (
     ShedReason,
     shed_answer,
     shed_language,
+    shed_log,
     warm_shed_answers,
 )
 
@@ -56,6 +57,7 @@ class AdmissionGate:
         path = environ.get("PATH_INFO", "")
         if reason is None or self.policy.is_exempt(path):
             return self.application(environ, start_response)
+        shed_log.record(reason, path)
         answer = shed_answer(
             reason=reason,
             path=path,
@@ -189,6 +191,7 @@ class AsgiAdmissionGate:
     async def _shed(
         self, scope: MutableMapping[str, Any], send: AsgiSend, reason: ShedReason
     ) -> None:
+        shed_log.record(reason, scope.get("path", ""))
         headers = {
             name.decode("latin-1").lower(): value.decode("latin-1")
             for name, value in scope.get("headers", [])

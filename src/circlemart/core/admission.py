@@ -7,7 +7,10 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-from collections.abc import Iterable
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from types import SimpleNamespace
@@ -19,6 +22,8 @@ from django.utils.html import escape
 from django.utils.translation import gettext as _
 
 from circlemart.core.middleware import API_PREFIX
+
+logger = logging.getLogger(__name__)
 
 
 class ShedReason(StrEnum):
@@ -66,6 +71,36 @@ class AdmissionPolicy:
 
     def is_exempt(self, path: str) -> bool:
         return path in self.exempt_paths
+
+
+class ShedLog:
+    """Counts shed requests and says so in the log: at once after a quiet spell, then at most
+    once per `interval` seconds with the totals since (a line per shed would add work to an
+    overloaded worker)."""
+
+    def __init__(self, interval: float = 10.0, clock: Callable[[], float] = time.monotonic) -> None:
+        self.interval = interval
+        self.clock = clock
+        self.pending: dict[ShedReason, int] = {}
+        self.last_logged = -interval
+        self.lock = threading.Lock()
+
+    def record(self, reason: ShedReason, path: str) -> None:
+        with self.lock:
+            self.pending[reason] = self.pending.get(reason, 0) + 1
+            now = self.clock()
+            if now - self.last_logged < self.interval:
+                return
+            counts, self.pending, self.last_logged = self.pending, {}, now
+        logger.warning(
+            "admission control shed %d request(s) (%s), the last for %s",
+            sum(counts.values()),
+            ", ".join(f"{reason}: {count}" for reason, count in sorted(counts.items())),
+            path,
+        )
+
+
+shed_log = ShedLog()
 
 
 @dataclass(frozen=True)
