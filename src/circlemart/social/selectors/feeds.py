@@ -38,6 +38,7 @@ from circlemart.social.models import (
     TopicFollow,
 )
 from circlemart.social.selectors.feed_cards import (
+    CARD_FIELDS,
     FeedRow,
     following_rows_after,
     following_rows_among,
@@ -50,22 +51,6 @@ from circlemart.social.text import topic_key
 logger = logging.getLogger(__name__)
 
 MAX_ROUNDS = 8
-# What a feed card needs: the text column is read for the excerpt, nothing else heavy.
-CARD_FIELDS = (
-    "id",
-    "author_id",
-    "title",
-    "text",
-    "like_count",
-    "comment_count",
-    "visibility",
-    "status",
-    "moderation_state",
-    "published_at",
-    "repost_of_id",
-    "circle_id",
-    "pinned_at",
-)
 
 
 def _position(cursor: str | None) -> tuple[datetime, int] | None:
