@@ -58,8 +58,10 @@ run: seed
 
 ## make test: the whole suite on the embedded defaults (SQLite, local memory, no broker).
 ## Tests needing PostgreSQL/Redis/RabbitMQ/Chromium are listed as deselected unless configured.
+## worksteal: an idle worker takes tests queued on a busy one. With the default (load), one
+## worker was handed the slow browser and fault tests in one chunk and ran them alone for 20 min.
 test: install
-	$(BIN)/pytest -n $(TEST_WORKERS)
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal
 
 lint: install
 	$(BIN)/ruff format --check

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.apps import AppConfig, apps
 from django.contrib.auth.models import Group, Permission
 
 from circlemart.accounts.contracts import Role
@@ -118,19 +119,29 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
 
 
 def sync_roles() -> None:
-    """Create the role groups and set exactly their permissions (idempotent)."""
+    """Create the role groups and set exactly their permissions (idempotent). A codename
+    whose model does not exist yet is skipped."""
+    wanted = {dotted for codenames in ROLE_PERMISSIONS.values() for dotted in codenames}
+    permission_ids = {
+        f"{app_label}.{codename}": pk
+        for pk, app_label, codename in Permission.objects.filter(
+            codename__in={dotted.split(".", 1)[1] for dotted in wanted}
+        ).values_list("pk", "content_type__app_label", "codename")
+    }
     for role, codenames in ROLE_PERMISSIONS.items():
         group, _ = Group.objects.get_or_create(name=role.value)
-        permissions = []
-        for dotted in codenames:
-            app_label, codename = dotted.split(".", 1)
-            permission = Permission.objects.filter(
-                content_type__app_label=app_label, codename=codename
-            ).first()
-            if permission is not None:
-                permissions.append(permission)
-        group.permissions.set(permissions)
+        group.permissions.set(
+            [permission_ids[dotted] for dotted in codenames if dotted in permission_ids]
+        )
 
 
-def sync_roles_after_migrate(**kwargs: Any) -> None:
-    sync_roles()
+def sync_roles_after_migrate(app_config: AppConfig, **kwargs: Any) -> None:
+    # post_migrate is sent once per app, each time after that app's permissions were made:
+    # the roles need every app's, so they are set once, after the last app (a test database
+    # is flushed and re-signalled after every transactional test).
+    if app_config is _last_app_with_models():
+        sync_roles()
+
+
+def _last_app_with_models() -> AppConfig:
+    return [config for config in apps.get_app_configs() if config.models_module is not None][-1]
