@@ -908,6 +908,7 @@ def balanced_round(
     anyway, flagged unbalanced. Returns every attempt (discarded ones with kept=False)."""
     attempts: list[CapacityRound] = []
     for attempt in range(1, MAX_ROUND_ATTEMPTS + 1):
+        wait_until_idle(base_url)
         result = capacity_round(
             base_url,
             target,
@@ -943,18 +944,23 @@ def _replace_kept(result: CapacityRound) -> CapacityRound:
     return CapacityRound(**values)
 
 
-def wait_until_idle(base_url: str, *, within: float = 20.0) -> None:
-    """After a closed-loop run the workers may still hold wrk's queued requests: wait until
-    /hello answers promptly, so the next run does not pay for the last one's backlog."""
+def wait_until_idle(base_url: str, *, within: float = 20.0, prompt_in_a_row: int = 4) -> None:
+    """After a closed-loop run the workers may still hold wrk's queued requests (their
+    clients gone): wait until /hello answers promptly several times in a row (each on a new
+    connection, so on either worker), so the next run does not pay for — or get shed behind —
+    the last one's backlog."""
     deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
+    prompt = 0
+    while time.monotonic() < deadline and prompt < prompt_in_a_row:
         started = time.perf_counter()
         try:
             status, _type, _body = http_floor.fetch(base_url + "/hello")
         except OSError:
             status = 0
-        if status == 200 and time.perf_counter() - started < 0.1:
-            return
+        if status == 200 and time.perf_counter() - started < 0.05:
+            prompt += 1
+            continue
+        prompt = 0
         time.sleep(0.2)
 
 
