@@ -149,7 +149,11 @@ def _hold_the_only_thread(site: Site, pool: futures.ThreadPoolExecutor) -> futur
 
 @pytest.mark.slow
 def test_a_flooded_server_sheds_past_its_queue_at_once_and_serves_what_it_queued(tmp_path):
-    with serving(tmp_path, ADMISSION_MAX_QUEUE="2", ADMISSION_DEADLINE_MS="0") as site:
+    # The count alone decides here (ADMISSION_QUEUE_WAIT_MS=0): the flood arrives at once,
+    # before the queue has waited long enough for the expected wait to say so.
+    with serving(
+        tmp_path, ADMISSION_MAX_QUEUE="2", ADMISSION_DEADLINE_MS="0", ADMISSION_QUEUE_WAIT_MS="0"
+    ) as site:
         with futures.ThreadPoolExecutor(max_workers=12) as pool:
             holder = _hold_the_only_thread(site, pool)  # the worker's only thread is busy
             flood = [

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import collections
 import hashlib
 import json
 import socket
@@ -47,6 +48,16 @@ def test_a_request_is_shed_on_arrival_once_the_queue_is_full():
     ]
 
 
+def test_past_the_count_a_request_is_queued_while_a_thread_is_expected_to_take_it_soon():
+    policy = AdmissionPolicy(max_waiting=3, deadline=3.0, queue_wait=0.5)
+    assert policy.on_arrival(waiting=2, expected_wait=9.0) is None  # under the count: queued
+    assert policy.on_arrival(waiting=300, expected_wait=0.1) is None  # cheap requests
+    assert policy.on_arrival(waiting=3, expected_wait=0.5) is ShedReason.QUEUE_FULL
+    assert policy.on_arrival(waiting=3, expected_wait=None) is ShedReason.QUEUE_FULL
+    count_only = AdmissionPolicy(max_waiting=3, queue_wait=0)
+    assert count_only.on_arrival(waiting=3, expected_wait=0.001) is ShedReason.QUEUE_FULL
+
+
 def test_a_request_that_waited_past_the_deadline_is_shed_when_a_thread_takes_it():
     policy = AdmissionPolicy(max_waiting=3, deadline=0.5)
     assert policy.on_start(waited=0.0) is None
@@ -72,11 +83,13 @@ def test_the_policy_comes_from_the_settings(settings):
     settings.ADMISSION_CONTROL = True
     settings.ADMISSION_MAX_QUEUE = 7
     settings.ADMISSION_DEADLINE_MS = 250
+    settings.ADMISSION_QUEUE_WAIT_MS = 80
     settings.ADMISSION_RETRY_AFTER_SECONDS = 3
     settings.ADMISSION_EXEMPT_PATHS = ["/healthz", "/readyz"]
     assert AdmissionPolicy.from_settings() == AdmissionPolicy(
         max_waiting=7,
         deadline=0.25,
+        queue_wait=0.08,
         retry_after=3,
         exempt_paths=frozenset({"/healthz", "/readyz"}),
     )
@@ -94,6 +107,7 @@ def test_admission_control_is_on_by_default_with_a_bounded_queue_and_a_deadline(
     assert project_settings.ADMISSION_CONTROL is True
     assert project_settings.ADMISSION_MAX_QUEUE == 32
     assert project_settings.ADMISSION_DEADLINE_MS == 3000
+    assert project_settings.ADMISSION_QUEUE_WAIT_MS == 500
     assert project_settings.ADMISSION_RETRY_AFTER_SECONDS == 1
     assert project_settings.ADMISSION_EXEMPT_PATHS == ["/healthz"]
 
@@ -275,6 +289,9 @@ def _worker(policy: AdmissionPolicy | None) -> AdmissionThreadWorker:
     worker.admission = policy
     worker.waiting = 0
     worker._waiting_lock = threading.Lock()
+    worker.service_time = None
+    worker.cfg = SimpleNamespace(threads=4)
+    worker._queued_at = collections.deque()
     worker.tpool = Pool()
     worker.shed_pool = Pool()
     worker.method_queue = SimpleNamespace(defer=lambda *args: None)
@@ -301,6 +318,54 @@ def test_the_worker_queues_up_to_the_bound_then_hands_arrivals_to_the_shedding_t
     worker.enqueue_req(SimpleNamespace(name="c4", initialized=False))
     assert [conn.name for _fn, conn in worker.tpool.submitted][-1] == "c4"
     assert gunicorn_worker._verdict.reason is None  # cleared after the request
+
+
+def test_the_worker_expects_the_wait_from_its_recent_service_times():
+    worker = _worker(AdmissionPolicy(max_waiting=2, deadline=3.0, queue_wait=0.5))
+    worker.handle = lambda conn: None
+    assert worker.expected_wait() is None
+    # Requests of 2 ms on 4 threads: forty waiting start within 20 ms, so all are queued.
+    for _ in range(3):
+        conn = SimpleNamespace(initialized=False)
+        worker.enqueue_req(conn)
+        worker.observe_service(0.002)
+        worker.handle_admitted(conn)
+    for n in range(40):
+        worker.enqueue_req(SimpleNamespace(name=f"cheap{n}", initialized=False))
+    assert worker.shed_pool.submitted == []
+    assert worker.expected_wait() == pytest.approx(40 * worker.service_time / 4)
+    # Requests of 100 ms: past the count, the expected wait is over half a second: shed.
+    for _ in range(60):
+        worker.observe_service(0.1)
+    worker.enqueue_req(SimpleNamespace(name="slow", initialized=False))
+    assert [conn.name for _fn, conn in worker.shed_pool.submitted] == ["slow"]
+
+
+def test_a_queue_that_does_not_move_is_expected_to_wait_as_long_as_its_oldest_request():
+    worker = _worker(AdmissionPolicy(max_waiting=2, deadline=0, queue_wait=0.5))
+    worker.observe_service(0.001)  # quick so far; now every thread is held by a slow request
+    stuck = [SimpleNamespace(name=f"stuck{n}", initialized=False) for n in range(2)]
+    for conn in stuck:
+        worker.enqueue_req(conn)
+    worker._queued_at[0] -= 2.0  # the oldest has waited two seconds
+    assert worker.expected_wait() == pytest.approx(2.0, abs=0.1)
+    worker.enqueue_req(SimpleNamespace(name="next", initialized=False))
+    assert [conn.name for _fn, conn in worker.shed_pool.submitted] == ["next"]
+
+
+def test_only_requests_that_ran_count_towards_the_service_time():
+    worker = _worker(AdmissionPolicy(max_waiting=2, deadline=0.2))
+    worker.handle = lambda conn: None
+    shed = SimpleNamespace(initialized=False)
+    worker.enqueue_req(shed)
+    shed.circlemart_queued_at -= 0.5  # past the deadline: answered 503 without running
+    worker.handle_admitted(shed)
+    assert worker.service_time is None
+    served = SimpleNamespace(initialized=False)
+    worker.enqueue_req(served)
+    worker.handle_admitted(served)
+    assert worker.service_time is not None
+    assert worker.service_time < 0.2
 
 
 def test_a_thread_that_takes_a_request_past_the_deadline_sheds_it():

@@ -4,6 +4,7 @@ gone. `AdmissionThreadWorker` for --server wsgi, `AdmissionUvicornWorker` for --
 
 from __future__ import annotations
 
+import collections
 import socket
 import ssl
 import threading
@@ -27,6 +28,8 @@ from circlemart.core.admission import (
 # How long the shedding thread waits for a new connection's first bytes before handing the
 # connection back to the poller (gunicorn's own pool threads wait up to 5 s).
 SHED_DATA_WAIT_SECONDS = 0.05
+# Weight of the newest request in the worker's moving average of service time.
+SERVICE_WEIGHT = 0.1
 # WSGI environ key: seconds the request waited for a thread of its worker.
 QUEUE_WAIT_KEY = "circlemart.queue_wait"
 
@@ -99,6 +102,10 @@ class AdmissionThreadWorker(ThreadWorker):
         self.shed_pool: futures.ThreadPoolExecutor | None = None
         self.waiting = 0
         self._waiting_lock = threading.Lock()
+        # When each waiting request was queued, oldest first (the pool starts them in order).
+        self._queued_at: collections.deque[float] = collections.deque()
+        # Seconds a thread spends on an admitted request, averaged (None until the first).
+        self.service_time: float | None = None
 
     def init_process(self) -> None:
         self.shed_pool = futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="shed")
@@ -122,12 +129,13 @@ class AdmissionThreadWorker(ThreadWorker):
             self.nr_conns -= 1
             conn.close()
             return
-        if policy.on_arrival(waiting=self.waiting) is not None:
+        if policy.on_arrival(waiting=self.waiting, expected_wait=self.expected_wait()) is not None:
             future = self.shed_pool.submit(self.handle_shed, conn)
         else:
+            conn.circlemart_queued_at = time.monotonic()
             with self._waiting_lock:
                 self.waiting += 1
-            conn.circlemart_queued_at = time.monotonic()
+                self._queued_at.append(conn.circlemart_queued_at)
             future = self.tpool.submit(self.handle_admitted, conn)
         future.add_done_callback(
             lambda done: self.method_queue.defer(self.finish_request, conn, done)
@@ -137,9 +145,36 @@ class AdmissionThreadWorker(ThreadWorker):
         """A pool thread takes a request from the queue: refused if it waited too long."""
         with self._waiting_lock:
             self.waiting -= 1
-        waited = time.monotonic() - conn.circlemart_queued_at
+            if self._queued_at:
+                self._queued_at.popleft()
+        started = time.monotonic()
+        waited = started - conn.circlemart_queued_at
         assert self.admission is not None  # only admitted through enqueue_req with a policy
-        return self._handle_as(conn, reason=self.admission.on_start(waited=waited), waited=waited)
+        reason = self.admission.on_start(waited=waited)
+        try:
+            return self._handle_as(conn, reason=reason, waited=waited)
+        finally:
+            if reason is None:
+                self.observe_service(time.monotonic() - started)
+
+    def observe_service(self, seconds: float) -> None:
+        """Moving average of the time a thread spends on a request (wall time: it includes
+        waiting for the GIL and the database, which is what delays the next in the queue)."""
+        previous = self.service_time
+        self.service_time = (
+            seconds if previous is None else previous + SERVICE_WEIGHT * (seconds - previous)
+        )
+
+    def expected_wait(self) -> float | None:
+        """How long a request queued now would wait for a thread, about: what the waiting
+        ones need at the recent service time, or, when the queue is not moving (threads held
+        by slow requests, which the average has not seen finish), how long its oldest
+        request has waited already."""
+        if self.service_time is None:
+            return None
+        queued_at = self._queued_at
+        oldest = time.monotonic() - queued_at[0] if queued_at else 0.0
+        return max(oldest, self.waiting * self.service_time / max(self.cfg.threads, 1))
 
     def handle_shed(self, conn: Any) -> Any:
         """The shedding thread: read the request, answer 503 (health checks are served)."""

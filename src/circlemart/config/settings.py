@@ -675,6 +675,9 @@ WORKER_CONCURRENCY = env_int("WORKER_CONCURRENCY", 4)
 ADMISSION_CONTROL = env_bool("ADMISSION_CONTROL", True)
 ADMISSION_MAX_QUEUE = env_int("ADMISSION_MAX_QUEUE", 32)
 ADMISSION_DEADLINE_MS = env_int("ADMISSION_DEADLINE_MS", 3000)
+# Past ADMISSION_MAX_QUEUE a request is still queued while the worker expects a thread to take
+# it within this long (waiting × its recent service time ÷ threads): cheap requests in a burst.
+ADMISSION_QUEUE_WAIT_MS = env_int("ADMISSION_QUEUE_WAIT_MS", 500)
 ADMISSION_RETRY_AFTER_SECONDS = env_int("ADMISSION_RETRY_AFTER_SECONDS", 1)
 # Never shed: a load balancer's health check must see the site up while it is merely busy.
 ADMISSION_EXEMPT_PATHS = env_list("ADMISSION_EXEMPT_PATHS", ["/healthz"])

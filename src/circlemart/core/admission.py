@@ -36,11 +36,14 @@ class ShedReason(StrEnum):
 @dataclass(frozen=True)
 class AdmissionPolicy:
     """The bounds of one worker. `max_waiting` requests may wait for a thread (0: no bound);
-    one that waited longer than `deadline` seconds is refused when a thread takes it (0: no
-    deadline). Paths in `exempt_paths` (health checks) are always served."""
+    beyond that, an arrival is still queued while the worker expects to start it within
+    `queue_wait` seconds (0: the count alone decides), so a burst of cheap requests is not
+    refused. One that waited longer than `deadline` seconds is refused when a thread takes it
+    (0: no deadline). Paths in `exempt_paths` (health checks) are always served."""
 
     max_waiting: int = 32
     deadline: float = 3.0
+    queue_wait: float = 0.5
     retry_after: int = 1
     exempt_paths: frozenset[str] = field(default_factory=lambda: frozenset({"/healthz"}))
 
@@ -52,16 +55,20 @@ class AdmissionPolicy:
         policy = cls(
             max_waiting=max(settings.ADMISSION_MAX_QUEUE, 0),
             deadline=max(settings.ADMISSION_DEADLINE_MS, 0) / 1000,
+            queue_wait=max(settings.ADMISSION_QUEUE_WAIT_MS, 0) / 1000,
             retry_after=max(settings.ADMISSION_RETRY_AFTER_SECONDS, 0),
             exempt_paths=frozenset(settings.ADMISSION_EXEMPT_PATHS),
         )
         return policy if policy.max_waiting or policy.deadline else None
 
-    def on_arrival(self, *, waiting: int) -> ShedReason | None:
-        """A request arrives while `waiting` others already wait for a thread."""
-        if self.max_waiting and waiting >= self.max_waiting:
-            return ShedReason.QUEUE_FULL
-        return None
+    def on_arrival(self, *, waiting: int, expected_wait: float | None = None) -> ShedReason | None:
+        """A request arrives while `waiting` others already wait for a thread; `expected_wait`:
+        the worker's estimate of how long until a thread takes it (None: no estimate yet)."""
+        if not self.max_waiting or waiting < self.max_waiting:
+            return None
+        if expected_wait is not None and self.queue_wait and expected_wait < self.queue_wait:
+            return None
+        return ShedReason.QUEUE_FULL
 
     def on_start(self, *, waited: float) -> ShedReason | None:
         """A thread takes a request that waited `waited` seconds since it arrived."""
