@@ -457,6 +457,25 @@ def _process_group_ticks(group: int) -> int:
     return total
 
 
+# The database and cache servers a bench talks to: their CPU is part of what is measured.
+SERVICE_COMMANDS = frozenset({"postgres", "redis-server"})
+
+
+def _service_ticks() -> int:
+    """CPU ticks of the PostgreSQL and Redis server processes (every backend)."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue  # the process ended while we looked
+        head, _, tail = text.rpartition(")")
+        if head.partition("(")[2] in SERVICE_COMMANDS:
+            fields = tail.split()
+            total += int(fields[11]) + int(fields[12])
+    return total
+
+
 def _waited_children_ticks() -> int:
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return round((usage.ru_utime + usage.ru_stime) * CLOCK_TICKS)

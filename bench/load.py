@@ -282,14 +282,15 @@ def _waited_children_ticks() -> int:
 
 class OtherCpu:
     """The share of the machine's CPU used by processes other than the server's process
-    group, this process (the open-loop generator) and its waited children (wrk)."""
+    group, this process (the open-loop generator), its waited children (wrk) and the
+    PostgreSQL and Redis servers (whose work for the server is part of the measurement)."""
 
     def __init__(self, *, server_group: int | None) -> None:
         self.server_group = server_group
         self.share = 0.0
 
     def _sample(self) -> tuple[float, int, int]:
-        ours = _own_ticks() + _waited_children_ticks()
+        ours = _own_ticks() + _waited_children_ticks() + http_floor._service_ticks()
         if self.server_group is not None:
             ours += http_floor._process_group_ticks(self.server_group)
         return time.monotonic(), http_floor._machine_busy_ticks(), ours
