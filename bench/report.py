@@ -140,14 +140,19 @@ def _point(target: Mapping[str, Any], fraction: float) -> Mapping[str, Any] | No
     return None
 
 
+def _same_target(name: str) -> str:
+    # "search (uncached)" after is "search (repeated)" before: the old code cached nothing.
+    return re.sub(r" \([^)]*\)$", "", name)
+
+
 def before_after_markdown(before: Mapping[str, Any], after: Mapping[str, Any]) -> str:
     """Per target of the current run: capacity, ratio to the floor and p99 at 50 %, then and
     now (each against the floor of its own run)."""
-    previous = {target["name"]: target for target in _targets(before)}
+    previous = {_same_target(target["name"]): target for target in _targets(before)}
     floor = after["floor"]["name"]
     rows = []
     for target in _targets(after):
-        old = previous.get(target["name"])
+        old = previous.get(_same_target(target["name"]))
         if old is None:
             continue
         old_point, new_point = _point(old, 0.5), _point(target, 0.5)
@@ -234,9 +239,86 @@ def generic_markdown(document: Mapping[str, Any]) -> str:
     return markdown_table(header, rows, left=1)
 
 
+def _sections(document: Mapping[str, Any] | None) -> dict[str, Mapping[str, Any]]:
+    """The load documents inside a bench's own: one per server (search) or path (feed)."""
+    if document is None:
+        return {}
+    if isinstance(document.get("servers"), dict):
+        return dict(document["servers"])
+    if isinstance(document.get("paths"), dict):
+        return {name: path["report"] for name, path in document["paths"].items()}
+    return {}
+
+
+def sections_markdown(document: Mapping[str, Any], before: Mapping[str, Any] | None) -> str:
+    previous = _sections(before) or ({"": before} if before is not None else {})
+    parts = []
+    for name, section in _sections(document).items():
+        baseline = previous.get(name) or next(iter(previous.values()), None)
+        parts += [f"**{name}**", load_markdown(section, baseline)]
+    return "\n\n".join(parts)
+
+
+def overload_markdown(document: Mapping[str, Any]) -> str:
+    header = [
+        "target",
+        "admission",
+        "capacity req/s",
+        "offered req/s",
+        "goodput req/s",
+        "of capacity",
+        "shed",
+        "shed p99 ms",
+        "timeouts",
+        "p50 ms",
+        "p99 ms",
+        "client CPU",
+    ]
+    rows = [
+        [
+            run["target"],
+            run["admission"],
+            _rate(run["capacity"]),
+            _rate(run["offered_rate"]),
+            _rate(run["goodput"]),
+            _share(run["goodput_share"]),
+            str(run["shed"]),
+            _ms(run["shed_p99_ms"]) if run["shed"] else "–",
+            str(run["timeouts"]),
+            _ms(run["p50_ms"]),
+            _ms(run["p99_ms"]),
+            _share(run["client_cpu_share"]) + (" behind" if run["behind_schedule"] else ""),
+        ]
+        for run in document["runs"]
+    ]
+    floor = document.get("floor_capacity")
+    line = (
+        f"_run {document.get('created', '?')}, server {document.get('server', '?')}, "
+        f"{document.get('overload', '?')}× capacity offered"
+        + (f", /hello {_rate(floor)} req/s" if isinstance(floor, int | float) else "")
+        + "._"
+    )
+    return line + "\n\n" + markdown_table(header, rows, left=2)
+
+
+def extra_rows_markdown(document: Mapping[str, Any]) -> str:
+    """Rows a bench adds beside its load document (checkout: placed, paid, unpaid)."""
+    parts = []
+    for name, extra in (document.get("extra") or {}).items():
+        rows = extra.get("rows") if isinstance(extra, dict) else None
+        if rows:
+            parts += [f"{name}:", generic_markdown({"results": rows})]
+    return "\n\n".join(parts)
+
+
 def render_block(document: Mapping[str, Any], before: Mapping[str, Any] | None = None) -> str:
+    if _sections(document):
+        return sections_markdown(document, before)
+    if document.get("schema") == "circlemart-bench-overload/1":
+        return overload_markdown(document)
     if document.get("schema") == LOAD_SCHEMA:
-        return load_markdown(document, before)
+        extra = extra_rows_markdown(document)
+        return load_markdown(document, before) + (f"\n\n{extra}" if extra else "")
     return generic_markdown(document)
 
 

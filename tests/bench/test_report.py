@@ -140,3 +140,37 @@ def test_the_check_mode_fails_on_a_stale_doc_and_passes_once_rewritten(tmp_path:
     assert doc.read_text() == DOC
     assert report.main(arguments) == 0
     assert report.main([*arguments, "--check"]) == 0
+
+
+def test_a_bench_with_several_servers_gets_a_section_each_against_the_old_baseline() -> None:
+    repeated, uncached = _document(700.0, 30.0), _document(650.0, 40.0)
+    uncached["targets"][0]["name"] = "me (uncached)"
+    before = {"servers": {"repeated": _document(100.0, 120.0)}}
+    text = report.render_block({"servers": {"repeated": repeated, "uncached": uncached}}, before)
+    assert text.index("**repeated**") < text.index("**uncached**")
+    # The old code cached nothing: its only server is the baseline of both, name suffix aside.
+    assert text.count("| me | 100 | 700 |") == 1
+    assert text.count("| me (uncached) | 100 | 650 |") == 1
+
+
+def test_an_overload_run_becomes_a_table_of_goodput_and_shedding() -> None:
+    run = {
+        "target": "detail",
+        "admission": "on",
+        "capacity": 577.0,
+        "offered_rate": 1155.0,
+        "goodput": 428.0,
+        "goodput_share": 0.74,
+        "shed": 7261,
+        "shed_p99_ms": 366.6,
+        "timeouts": 0,
+        "p50_ms": 127.3,
+        "p99_ms": 964.8,
+        "client_cpu_share": 0.34,
+        "behind_schedule": True,
+    }
+    text = report.render_block(
+        {"schema": "circlemart-bench-overload/1", "overload": 2.0, "runs": [run]}
+    )
+    assert "| detail | on | 577 | 1,155 | 428 | 74 % | 7261 | 366.6 | 0 | 127.3 | 964.8 |" in text
+    assert "34 % behind" in text
