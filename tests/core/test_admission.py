@@ -287,7 +287,6 @@ def _worker(policy: AdmissionPolicy | None) -> AdmissionThreadWorker:
     """A worker without gunicorn's process machinery: just its queue and its decisions."""
     worker = AdmissionThreadWorker.__new__(AdmissionThreadWorker)
     worker.admission = policy
-    worker.waiting = 0
     worker._waiting_lock = threading.Lock()
     worker.service_time = None
     worker.cfg = SimpleNamespace(threads=4)

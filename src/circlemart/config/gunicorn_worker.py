@@ -100,7 +100,6 @@ class AdmissionThreadWorker(ThreadWorker):
         super().__init__(*args, **kwargs)
         self.admission: AdmissionPolicy | None = None
         self.shed_pool: futures.ThreadPoolExecutor | None = None
-        self.waiting = 0
         self._waiting_lock = threading.Lock()
         # When each waiting request was queued, oldest first (the pool starts them in order).
         self._queued_at: collections.deque[float] = collections.deque()
@@ -134,7 +133,6 @@ class AdmissionThreadWorker(ThreadWorker):
         else:
             conn.circlemart_queued_at = time.monotonic()
             with self._waiting_lock:
-                self.waiting += 1
                 self._queued_at.append(conn.circlemart_queued_at)
             future = self.tpool.submit(self.handle_admitted, conn)
         future.add_done_callback(
@@ -144,9 +142,7 @@ class AdmissionThreadWorker(ThreadWorker):
     def handle_admitted(self, conn: Any) -> Any:
         """A pool thread takes a request from the queue: refused if it waited too long."""
         with self._waiting_lock:
-            self.waiting -= 1
-            if self._queued_at:
-                self._queued_at.popleft()
+            self._queued_at.popleft()
         started = time.monotonic()
         waited = started - conn.circlemart_queued_at
         assert self.admission is not None  # only admitted through enqueue_req with a policy
@@ -156,6 +152,11 @@ class AdmissionThreadWorker(ThreadWorker):
         finally:
             if reason is None:
                 self.observe_service(time.monotonic() - started)
+
+    @property
+    def waiting(self) -> int:
+        """Requests admitted to the queue that no thread has taken yet."""
+        return len(self._queued_at)
 
     def observe_service(self, seconds: float) -> None:
         """Moving average of the time a thread spends on a request (wall time: it includes
