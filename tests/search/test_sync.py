@@ -130,6 +130,53 @@ class TestStock:
         relay()
         assert ProductDocument.objects.get(product_id=product_id).indexed_at == before
 
+    def test_a_sale_updates_in_stock_and_sales_in_place_as_a_rebuild_would(
+        self, builder: CatalogBuilder, django_assert_max_num_queries: Any
+    ):
+        """A stock change updates the two columns it can change; the document is then the one
+        a full rebuild writes, and no text column is rewritten."""
+        from circlemart.catalog.selectors import products_for_index
+        from circlemart.catalog.services import product_sales_record
+        from circlemart.search.documents import TEXT_FIELDS, VALUE_FIELDS, build_document
+
+        builder.category("audio", "耳机")
+        product_id = builder.product("p", "耳机", category="audio", stock=2)
+        relay()
+        sku_id = Sku.objects.get(product_id=product_id).pk
+        product_sales_record(quantities={product_id: 2})  # two sold …
+        inventory.stock_adjust(sku_id=sku_id, delta=-2)  # … and gone: sold out
+        # The relay's own 11 (due events twice, claim, receipts, savepoints, marks) and the
+        # refresh's 6: product of the SKU, lock the document, stock values, update, bump,
+        # savepoint. Rebuilding the document took 22, and segmented its text again.
+        with django_assert_max_num_queries(17):
+            relay()
+        document = ProductDocument.objects.get(product_id=product_id)
+        assert (document.in_stock, document.sales_count) == (False, 2)
+        assert found(in_stock=True) == []
+        (rebuilt,) = [build_document(p) for p in products_for_index([product_id])]
+        for name in (*TEXT_FIELDS, *VALUE_FIELDS):
+            assert getattr(document, name) == getattr(rebuilt, name), name
+
+    def test_stock_of_a_product_off_sale_removes_its_document(self, builder: CatalogBuilder):
+        builder.category("audio", "耳机")
+        product_id = builder.product("p", "耳机", category="audio", stock=2)
+        relay()
+        Product.objects.filter(pk=product_id).update(status=Product.Status.OFF_SHELF)  # no event
+        inventory.stock_adjust(sku_id=Sku.objects.get(product_id=product_id).pk, delta=1)
+        relay()
+        assert not ProductDocument.objects.filter(product_id=product_id).exists()
+
+    def test_stock_of_a_product_on_sale_without_a_document_indexes_it(
+        self, builder: CatalogBuilder
+    ):
+        builder.category("audio", "耳机")
+        product_id = builder.product("p", "耳机", category="audio", stock=2)
+        relay()
+        ProductDocument.objects.filter(product_id=product_id).delete()  # lost, somehow
+        inventory.stock_adjust(sku_id=Sku.objects.get(product_id=product_id).pk, delta=1)
+        relay()
+        assert found("耳机") == [product_id]
+
 
 class TestCategoryTree:
     def test_moving_a_category_moves_its_products_between_subtrees(self, builder: CatalogBuilder):
@@ -227,8 +274,16 @@ class TestCacheGeneration:
             services.index_products([product_id])
         assert self.generation() == after_create
         with django_capture_on_commit_callbacks(execute=True):
+            services.stock_values_refresh(product_id)  # nothing changed
+        assert self.generation() == after_create
+        Product.objects.filter(pk=product_id).update(sales_count=3)
+        with django_capture_on_commit_callbacks(execute=True):
+            services.stock_values_refresh(product_id)  # sort by sales would move it
+        after_sale = self.generation()
+        assert after_sale > after_create
+        with django_capture_on_commit_callbacks(execute=True):
             services.remove_products([product_id])
-        assert self.generation() > after_create
+        assert self.generation() > after_sale
 
     def test_bumped_when_a_search_becomes_a_completion(
         self, settings: object, django_capture_on_commit_callbacks: Any

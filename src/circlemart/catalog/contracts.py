@@ -91,6 +91,16 @@ class ProductDetail:
 
 
 @dataclass(frozen=True)
+class StockValues:
+    """What a change of stock can change about a product: whether it can be bought, and (its
+    units sold are counted with the same commit) how many were sold."""
+
+    is_on_sale: bool
+    in_stock: bool
+    sales_count: int
+
+
+@dataclass(frozen=True)
 class IndexableProduct:
     """Everything the search index needs about one product."""
 

@@ -17,6 +17,7 @@ from circlemart.catalog.contracts import (
     ProductDetail,
     SkuForSale,
     SkuView,
+    StockValues,
 )
 from circlemart.catalog.models import Brand, Category, Product, ProductImage, Sku
 from circlemart.core.cache import cached
@@ -98,14 +99,17 @@ def brand_by_slug(slug: str) -> BrandView | None:
     )
 
 
+def _has_stock() -> Exists:
+    """Whether the product (the outer query's row) has an active SKU with stock available."""
+    return Exists(
+        Sku.objects.filter(
+            product=OuterRef("pk"), is_active=True, id__in=inventory.in_stock_sku_ids()
+        )
+    )
+
+
 def _with_stock_flag(query: QuerySet[Product]) -> QuerySet[Product]:
-    sellable = Sku.objects.filter(
-        product=OuterRef("pk"), is_active=True, id__in=inventory.in_stock_sku_ids()
-    )
-    return query.annotate(
-        has_stock=Exists(sellable),
-        lowest_original=Min("skus__original_price"),
-    )
+    return query.annotate(has_stock=_has_stock(), lowest_original=Min("skus__original_price"))
 
 
 def _card(product: Product) -> ProductCard:
@@ -292,6 +296,24 @@ def product_ids_in_batches(batch_size: int = 1000, after_id: int = 0) -> Iterato
 
 def product_count() -> int:
     return Product.objects.count()
+
+
+def product_stock_values(product_id: int) -> StockValues | None:
+    """The index's stock-dependent values of one product, computed as products_for_index does."""
+    row = (
+        Product.objects.filter(pk=product_id)
+        .annotate(has_stock=_has_stock())
+        .values_list("status", "has_stock", "sales_count")
+        .first()
+    )
+    if row is None:
+        return None
+    status, has_stock, sales_count = row
+    return StockValues(
+        is_on_sale=status == Product.Status.ON_SALE,
+        in_stock=bool(has_stock),
+        sales_count=sales_count,
+    )
 
 
 def product_id_for_sku(sku_id: int) -> int | None:

@@ -23,7 +23,7 @@ def reindex_product_of_sku(delivered: DeliveredEvent) -> None:
     assert isinstance(event, StockChanged)
     product_id = catalog.product_id_for_sku(event.sku_id)
     if product_id is not None:
-        services.index_products([product_id])
+        services.stock_values_refresh(product_id)
 
 
 @handles(CategoryTreeChanged)

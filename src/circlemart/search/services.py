@@ -85,6 +85,33 @@ def index_products(product_ids: Iterable[int]) -> IndexChange:
     return change
 
 
+def stock_values_refresh(product_id: int) -> None:
+    """After a stock change, which can change a document only in `in_stock` and `sales_count`
+    (units sold are counted in the same commit as the stock that leaves): those two columns
+    are updated in place, not the whole document rebuilt. A product that has no document yet,
+    or is no longer on sale, is indexed in full."""
+    with transaction.atomic():
+        # Locked first, as _reindex_locked does: two refreshes of one product cannot write
+        # what they read from the catalog in the opposite order.
+        query = ProductDocument.objects.filter(product_id=product_id)
+        if connection.features.has_select_for_update:
+            query = query.select_for_update()
+        indexed = query.values_list("in_stock", "sales_count").first()
+        values = catalog.product_stock_values(product_id)
+        if values is None or not values.is_on_sale or indexed is None:
+            # A document to write for the first time, or one to remove: the full path.
+            if indexed is not None or (values is not None and values.is_on_sale):
+                index_products([product_id])
+            return
+        if indexed == (values.in_stock, values.sales_count):
+            return
+        ProductDocument.objects.filter(product_id=product_id).update(
+            in_stock=values.in_stock, sales_count=values.sales_count, indexed_at=clock.now()
+        )
+        get_backend().documents_written([product_id])
+        cache.bump(SEARCH_INDEX_GENERATION)
+
+
 def remove_products(product_ids: Iterable[int]) -> int:
     """Drop these products from the index whatever the catalog says (e.g. a takedown)."""
     ids = sorted({int(product_id) for product_id in product_ids})
