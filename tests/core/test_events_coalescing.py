@@ -1,5 +1,6 @@
-"""Coalesced outbox relays: many commits enqueue one relay task, the relay drains them all, and
-an event committed after a relay started enqueues the next one (none waits for the sweep). Also
+"""Coalesced outbox relays: many commits enqueue one relay task, the relay drains them all while
+it holds the "relay requested" marker (so at most one relay is queued or running), and an event
+committed as it lets go is delivered by it or by the next one (none waits for the sweep). Also
 the delivery details that make a relay cheaper: receipts written together, asynchronous commit
 on PostgreSQL."""
 
@@ -16,8 +17,6 @@ from django.db import connection, transaction
 from circlemart.config.celery import app
 from circlemart.core import events, tasks
 from circlemart.core.events import (
-    RELAY_REQUESTED_FILE,
-    RELAY_REQUESTED_KEY,
     DeliveredEvent,
     DomainEvent,
     handles,
@@ -82,7 +81,7 @@ def _reset() -> None:
 def enqueued(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Relay tasks sent to the broker (recorded, not run)."""
     sent: list[str] = []
-    monkeypatch.setattr(tasks.relay_outbox, "delay", lambda: sent.append("relay"))
+    monkeypatch.setattr(tasks.relay_outbox, "delay", lambda slot: sent.append(f"relay {slot}"))
     return sent
 
 
@@ -92,6 +91,7 @@ def coalescing(request: pytest.FixtureRequest, settings, tmp_path: Path) -> str:
     or in the shared cache (as when Redis is configured; the test's cache stands in for it)."""
     settings.CELERY_TASK_ALWAYS_EAGER = False
     settings.OUTBOX_RELAY_COALESCE_SECONDS = 10.0
+    settings.OUTBOX_RELAY_CONCURRENCY = 1  # one slot, unless a test says otherwise
     settings.CELERY_EMBEDDED_BROKER_DIR = tmp_path / "broker"
     if request.param == "redis-key":
         settings.REDIS_URL = settings.REDIS_URL or "redis://127.0.0.1:6379/0"
@@ -108,12 +108,13 @@ def print_labels(*label_ids: str) -> None:
             publish(LabelPrinted(label_id=label_id))
 
 
-def marker_is_set(settings) -> bool:
+def marker_is_set(settings, slot: int = 0) -> bool:
     from django.core.cache import cache
 
-    if settings.REDIS_URL:
-        return cache.get(RELAY_REQUESTED_KEY) is not None
-    return (settings.CELERY_EMBEDDED_BROKER_DIR / RELAY_REQUESTED_FILE).exists()
+    path = events._relay_marker_file(slot)
+    if path is None:
+        return cache.get(events._marker_key(slot)) is not None
+    return path.exists()
 
 
 @pytest.mark.django_db
@@ -124,7 +125,7 @@ def test_many_commits_enqueue_one_relay_and_that_relay_delivers_them_all(
         print_labels("L1", "L2", "L3")
 
     assert len(callbacks) == 3  # every commit asked for a relay
-    assert enqueued == ["relay"]  # … but only the first one sent a task
+    assert enqueued == ["relay 0"]  # … but only the first one sent a task
     assert marker_is_set(settings)
     assert OutboxEvent.objects.filter(status=OutboxEvent.Status.PENDING).count() == 3
 
@@ -136,42 +137,152 @@ def test_many_commits_enqueue_one_relay_and_that_relay_delivers_them_all(
 
 
 @pytest.mark.django_db
-def test_a_commit_after_the_relay_started_enqueues_the_next_relay(
+def test_a_commit_while_the_relay_runs_enqueues_nothing_and_that_relay_delivers_it(
+    coalescing, settings, enqueued, monkeypatch, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        print_labels("L1")
+    assert enqueued == ["relay 0"]
+    real_relay_pending = events.relay_pending
+    seen_during_relay: list[bool] = []
+
+    def relay_pending_with_a_commit_meanwhile(**kwargs: object) -> int:
+        seen_during_relay.append(marker_is_set(settings))
+        delivered = real_relay_pending(**kwargs)  # type: ignore[arg-type]
+        if len(seen_during_relay) == 1:
+            with django_capture_on_commit_callbacks(execute=True):
+                print_labels("L2")  # a checkout commits while the relay is still draining
+        return delivered
+
+    monkeypatch.setattr(events, "relay_pending", relay_pending_with_a_commit_meanwhile)
+    assert tasks.relay_outbox() == 2
+
+    assert seen_during_relay == [True, True]  # the marker stays while the relay runs
+    assert enqueued == ["relay 0"]  # so the commit sent no second relay
+    assert printed == ["L1", "L2"]
+    assert not marker_is_set(settings)
+
+
+@pytest.mark.django_db
+def test_a_commit_just_before_the_relay_lets_go_is_delivered_by_that_relay(
+    coalescing, settings, enqueued, monkeypatch, django_capture_on_commit_callbacks
+):
+    """The race the final look exists for: the relay has found nothing more, then an event
+    commits and sees the marker still set (so enqueues nothing), then the relay clears it."""
+    with django_capture_on_commit_callbacks(execute=True):
+        print_labels("L1")
+    real_clear = events.relay_request_clear
+    clears: list[int] = []
+
+    def clear_after_a_late_commit(slot: int) -> None:
+        clears.append(1)
+        if len(clears) == 1:
+            with django_capture_on_commit_callbacks(execute=True):
+                print_labels("L2")
+        real_clear(slot)
+
+    monkeypatch.setattr(events, "relay_request_clear", clear_after_a_late_commit)
+    assert tasks.relay_outbox() == 2
+
+    assert enqueued == ["relay 0"]
+    assert printed == ["L1", "L2"]
+    assert len(clears) == 2  # it took the marker back, delivered L2, let go again
+    assert not marker_is_set(settings)
+
+
+@pytest.mark.django_db
+def test_a_commit_after_the_relay_let_go_enqueues_the_next_relay(
+    coalescing, settings, enqueued, monkeypatch, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        print_labels("L1")
+    real_clear = events.relay_request_clear
+    clears: list[int] = []
+
+    def clear_then_a_commit(slot: int) -> None:
+        real_clear(slot)
+        clears.append(1)
+        if len(clears) == 1:
+            with django_capture_on_commit_callbacks(execute=True):
+                print_labels("L2")
+
+    monkeypatch.setattr(events, "relay_request_clear", clear_then_a_commit)
+    assert tasks.relay_outbox() == 1
+
+    assert enqueued == ["relay 0", "relay 0"]  # L2's commit sent the next relay …
+    assert printed == ["L1"]  # … which delivers it; this one left it alone
+    assert marker_is_set(settings)  # and the marker stands for that next relay
+    assert tasks.relay_outbox() == 1
+    assert printed == ["L1", "L2"]
+
+
+@pytest.mark.django_db
+def test_under_steady_load_the_relay_hands_over_to_a_fresh_task(
+    coalescing, settings, enqueued, django_capture_on_commit_callbacks
+):
+    settings.OUTBOX_RELAY_SLICE_SECONDS = 0.0  # the slice is over after the first batch
+    with django_capture_on_commit_callbacks(execute=True):
+        print_labels(*[f"L{index}" for index in range(55)])
+    assert enqueued == ["relay 0"]
+
+    assert tasks.relay_outbox() == 50  # one batch
+    assert enqueued == ["relay 0", "relay 0"]
+    assert marker_is_set(settings)
+    assert tasks.relay_outbox() == 5
+    assert len(printed) == 55
+    assert enqueued == ["relay 0", "relay 0"]
+    assert not marker_is_set(settings)
+
+
+@pytest.mark.django_db
+def test_the_sweep_relays_only_when_no_relay_is_queued_or_running(
     coalescing, settings, enqueued, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
         print_labels("L1")
-    assert enqueued == ["relay"]
+    assert marker_is_set(settings)  # the relay L1's commit sent has not run yet
 
-    # The relay starts (clears the marker) before it looks for events: a commit from now on
-    # cannot count on it and must send the next relay.
-    relay_request_clear()
-    with django_capture_on_commit_callbacks(execute=True):
-        print_labels("L2")
-    assert enqueued == ["relay", "relay"]
+    assert tasks.sweep_outbox() == 0  # it will deliver L1: the sweep leaves it alone
+    assert printed == []
 
-    with django_capture_on_commit_callbacks(execute=True):
-        print_labels("L3")  # the second relay has not started yet: nothing more to send
-    assert enqueued == ["relay", "relay"]
-    assert tasks.relay_outbox() == 3
-    assert printed == ["L1", "L2", "L3"]
+    relay_request_clear(0)  # that relay was lost, and its marker went with it
+    assert tasks.sweep_outbox() == 1
+    assert printed == ["L1"]
+    assert not marker_is_set(settings)
 
 
 @pytest.mark.django_db
-def test_the_relay_task_clears_the_marker_before_it_delivers(
-    coalescing, settings, enqueued, monkeypatch
+def test_with_two_slots_two_relays_share_the_work_and_no_third_is_enqueued(
+    coalescing, settings, enqueued, django_capture_on_commit_callbacks
 ):
-    assert request_relay() is True
-    seen_during_relay: list[bool] = []
+    settings.OUTBOX_RELAY_CONCURRENCY = 2
+    with django_capture_on_commit_callbacks(execute=True):
+        print_labels("L1", "L2", "L3", "L4")
+    assert enqueued == ["relay 0", "relay 1"]  # the third and fourth commits found both set
+    assert marker_is_set(settings, 0)
+    assert marker_is_set(settings, 1)
 
-    def relay_that_looks() -> int:
-        seen_during_relay.append(marker_is_set(settings))
-        return 0
+    # The second relay takes each batch newest first (each aggregate's own order still holds).
+    assert tasks.relay_outbox(1) == 4
+    assert printed == ["L4", "L3", "L2", "L1"]
+    assert not marker_is_set(settings, 1)
+    assert marker_is_set(settings, 0)  # the first has not run: it still stands for its task
+    assert tasks.relay_outbox(0) == 0
+    assert not marker_is_set(settings, 0)
+    with django_capture_on_commit_callbacks(execute=True):
+        print_labels("L5")
+    assert enqueued == ["relay 0", "relay 1", "relay 0"]
 
-    monkeypatch.setattr(tasks, "relay_pending", relay_that_looks)
-    tasks.relay_outbox()
 
-    assert seen_during_relay == [False]
+@pytest.mark.django_db
+def test_a_relay_message_for_a_slot_that_no_longer_exists_relays_in_the_last_one(
+    coalescing, settings, enqueued, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        print_labels("L1")
+    assert tasks.relay_outbox(5) == 1  # sent when OUTBOX_RELAY_CONCURRENCY was larger
+    assert printed == ["L1"]
+    assert not marker_is_set(settings, 0)
 
 
 def test_a_stale_marker_no_longer_holds_enqueuing_back(settings, tmp_path):
@@ -183,14 +294,15 @@ def test_a_stale_marker_no_longer_holds_enqueuing_back(settings, tmp_path):
     settings.CELERY_EMBEDDED_BROKER_DIR = tmp_path / "broker"
     settings.OUTBOX_RELAY_COALESCE_SECONDS = 5.0
 
-    assert request_relay() is True  # also makes the broker folder
-    assert request_relay() is False
-    marker = tmp_path / "broker" / RELAY_REQUESTED_FILE
+    settings.OUTBOX_RELAY_CONCURRENCY = 1
+    assert request_relay() == 0  # also makes the broker folder
+    assert request_relay() is None
+    marker = tmp_path / "broker" / f"{events.RELAY_REQUESTED_FILE}-0"
     old = time.time() - 6
     os.utime(marker, (old, old))
 
-    assert request_relay() is True
-    assert request_relay() is False  # the takeover refreshed the marker
+    assert request_relay() == 0
+    assert request_relay() is None  # the takeover refreshed the marker
 
 
 @pytest.mark.parametrize(
@@ -212,8 +324,8 @@ def test_without_a_shared_marker_every_commit_enqueues_a_relay(settings, tmp_pat
     for name, value in setting.items():
         setattr(settings, name, value)
 
-    assert [request_relay() for _ in range(3)] == [True, True, True]
-    assert not (tmp_path / "broker" / RELAY_REQUESTED_FILE).exists()
+    assert [request_relay() for _ in range(3)] == [0, 0, 0]
+    assert not list((tmp_path / "broker").glob(f"{events.RELAY_REQUESTED_FILE}*"))
 
 
 def test_an_unreachable_marker_store_falls_back_to_one_relay_per_commit(
@@ -229,8 +341,8 @@ def test_an_unreachable_marker_store_falls_back_to_one_relay_per_commit(
     monkeypatch.setattr(events.cache, "add", unreachable)
     monkeypatch.setattr(events.cache, "delete", unreachable)
 
-    assert [request_relay() for _ in range(2)] == [True, True]
-    relay_request_clear()  # logs, does not raise: the relay still runs
+    assert [request_relay() for _ in range(2)] == [0, 0]
+    relay_request_clear(0)  # logs, does not raise: the relay still runs
     assert [r.getMessage() for r in caplog.records] == [
         "outbox relay marker unavailable; enqueuing a relay",
         "outbox relay marker unavailable; enqueuing a relay",

@@ -20,7 +20,7 @@ import pytest
 from django.conf import settings
 
 from circlemart.config import celery_settings
-from circlemart.config.celery import app, is_embedded_broker
+from circlemart.config.celery import app, give_back_database_connections, is_embedded_broker
 
 EMAIL = "worker-test@example.com"
 WELCOME_HANDLER = "circlemart.accounts.handlers.send_welcome_email"
@@ -45,14 +45,56 @@ def test_the_celery_app_follows_the_settings():
     assert app.conf.task_always_eager is True  # tests/settings.py
     assert app.conf.task_acks_late is True
     assert app.conf.beat_schedule["outbox-sweep"] == {
-        "task": "core.relay_outbox",
+        "task": "core.sweep_outbox",
         "schedule": float(settings.OUTBOX_SWEEP_SECONDS),
     }
     assert celery_settings.beat_schedule["idempotency-purge"]["task"] == (
         "core.purge_idempotency_records"
     )
     app.loader.import_default_modules()
-    assert {"core.relay_outbox", "core.purge_idempotency_records"} <= set(app.tasks)
+    assert {"core.relay_outbox", "core.sweep_outbox", "core.purge_idempotency_records"} <= set(
+        app.tasks
+    )
+
+
+def _task(*, eager: bool) -> object:
+    from types import SimpleNamespace
+
+    return SimpleNamespace(request=SimpleNamespace(is_eager=eager))
+
+
+def test_celerys_django_fixup_no_longer_closes_connections_around_every_task():
+    # It closed them (and, in a prefork child, the PostgreSQL pool) before and after each task.
+    assert app.conf.get("CELERY_DB_REUSE_MAX") == celery_settings.CELERY_DB_REUSE_MAX >= 100
+    from celery.fixups.django import DjangoWorkerFixup
+
+    fixup = DjangoWorkerFixup(app)
+    closed: list[int] = []
+    fixup._close_database = lambda: closed.append(1)  # type: ignore[method-assign]
+    for _ in range(2 * celery_settings.CELERY_DB_REUSE_MAX):
+        fixup.close_database()
+    assert closed == []
+    fixup.close_database()
+    assert closed == [1]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_after_a_task_a_worn_connection_is_given_back_as_after_a_request(monkeypatch):
+    from django.db import connection
+
+    closed: list[str] = []
+    connection.ensure_connection()
+    monkeypatch.setattr(connection, "close", lambda: closed.append(connection.alias))
+    monkeypatch.setattr(connection, "errors_occurred", False)
+    monkeypatch.setattr(connection, "close_at", time.monotonic() + 60)  # CONN_MAX_AGE 60
+    give_back_database_connections(task=_task(eager=False))
+    assert closed == []  # still young and healthy: kept
+
+    connection.close_at = time.monotonic() - 1  # past CONN_MAX_AGE (the pool's is 0)
+    give_back_database_connections(task=_task(eager=True))
+    assert closed == []  # an eager task runs inside its caller's request
+    give_back_database_connections(task=_task(eager=False))
+    assert closed == ["default"]  # back to the pool, or closed
 
 
 # --- a real worker (slow) ----------------------------------------------------------------------

@@ -321,7 +321,7 @@ class Workers:
 def beat(queue: str, stop: threading.Event, sent: Counter[str]) -> None:
     """What celery beat would send, on a short schedule; stale copies expire unrun."""
     schedule = {
-        "core.relay_outbox": BEAT_SECONDS,
+        "core.sweep_outbox": BEAT_SECONDS,
         "orders.cancel_unpaid": BEAT_SECONDS,
         "payments.resubmit_stuck_refunds": float(REFUND_RETRY_SECONDS),
         "payments.gateway_sweep": float(REFUND_RETRY_SECONDS),

@@ -10,8 +10,10 @@ settings; `circlemart.config` imports it so every process sends tasks through th
 from __future__ import annotations
 
 import os
+from typing import Any
 
 from celery import Celery
+from celery.signals import task_postrun
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "circlemart.config.settings")
 
@@ -45,3 +47,15 @@ def is_embedded_broker() -> bool:
     from django.conf import settings
 
     return not settings.CELERY_BROKER_URL
+
+
+@task_postrun.connect
+def give_back_database_connections(task: Any = None, **kwargs: Any) -> None:
+    """After a task, what Django does after a request: a connection goes back to the pool, or
+    is closed if it broke or outlived CONN_MAX_AGE (Celery's fix-up no longer closes them all;
+    see CELERY_DB_REUSE_MAX). Not for eager tasks, which run inside their caller's request."""
+    if task is not None and getattr(task.request, "is_eager", False):
+        return
+    from django.db import close_old_connections
+
+    close_old_connections()

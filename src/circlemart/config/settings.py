@@ -657,9 +657,16 @@ PRODUCT_CARD_CACHE_SECONDS = env_int("PRODUCT_CARD_CACHE_SECONDS", 600)
 SOCIAL_FEED_CELEBRITY_CACHE_SECONDS = env_int("SOCIAL_FEED_CELEBRITY_CACHE_SECONDS", 600)
 
 # --- performance: checkout and the worker (issue 13) ---
-# A commit enqueues an outbox relay only when none has been waiting for less than this many
-# seconds (0: one relay task per commit, as before); see core.events.request_relay.
+# A commit enqueues an outbox relay only when no relay has been queued or running (its marker
+# set or refreshed) for less than this many seconds (0: one relay task per commit, as before);
+# see core.events.request_relay.
 OUTBOX_RELAY_COALESCE_SECONDS = env_float("OUTBOX_RELAY_COALESCE_SECONDS", 10.0)
+# How many relays may run at once: the worker's other processes stay free for other tasks
+# (webhook deliveries, emails), and each relay's commit is its own.
+OUTBOX_RELAY_CONCURRENCY = env_int("OUTBOX_RELAY_CONCURRENCY", 2)
+# Under steady load a running relay hands over to a fresh task after this many seconds
+# (the relay task's soft time limit is 120 s).
+OUTBOX_RELAY_SLICE_SECONDS = env_float("OUTBOX_RELAY_SLICE_SECONDS", 30.0)
 # PostgreSQL: an outbox delivery's commit waits for its WAL flush only when this is on (a crash
 # can otherwise lose the last moments' deliveries, which are then delivered again).
 OUTBOX_RELAY_SYNCHRONOUS_COMMIT = env_bool("OUTBOX_RELAY_SYNCHRONOUS_COMMIT", False)
@@ -681,3 +688,9 @@ ADMISSION_QUEUE_WAIT_MS = env_int("ADMISSION_QUEUE_WAIT_MS", 500)
 ADMISSION_RETRY_AFTER_SECONDS = env_int("ADMISSION_RETRY_AFTER_SECONDS", 1)
 # Never shed: a load balancer's health check must see the site up while it is merely busy.
 ADMISSION_EXEMPT_PATHS = env_list("ADMISSION_EXEMPT_PATHS", ["/healthz"])
+# Requests whose path starts with one of these skip the queue: each worker serves them on
+# ADMISSION_PRIORITY_THREADS threads of their own (0: no priority lane), never shed unless that
+# lane has ADMISSION_MAX_QUEUE waiting. A payment provider's webhooks confirm orders already
+# paid for; they must not wait behind, or be shed with, the checkouts of a busy sale.
+ADMISSION_PRIORITY_PATHS = env_list("ADMISSION_PRIORITY_PATHS", ["/healthz", "/payments/webhooks/"])
+ADMISSION_PRIORITY_THREADS = env_int("ADMISSION_PRIORITY_THREADS", 2)

@@ -6,8 +6,10 @@ aggregate. A handler's receipt row commits in the same transaction as the handle
 a redelivered event is skipped by every handler that already applied it: handlers are
 idempotent by event id.
 
-Relay tasks are coalesced: a commit enqueues a relay only when none is already waiting in the
-queue (a "relay requested" marker, see `request_relay`), and a relay drains every due event.
+Relay tasks are coalesced: a commit enqueues a relay only when fewer than
+OUTBOX_RELAY_CONCURRENCY are already queued or running (a "relay requested" marker per slot, see
+`request_relay`), and each relay drains every due event, so the worker's other processes stay
+free for other tasks (webhook deliveries, emails).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from django.db.models import Exists, OuterRef
 
 from circlemart.core import clock
 from circlemart.core.models import HandlerReceipt, OutboxEvent
+from circlemart.core.transactions import commit_without_waiting_for_disk
 
 logger = logging.getLogger(__name__)
 
@@ -113,19 +116,25 @@ def publish(event: DomainEvent) -> OutboxEvent:
 def _schedule_relay() -> None:
     from circlemart.core.tasks import relay_outbox  # the task module imports this one
 
-    if request_relay():
-        relay_outbox.delay()
+    slot = request_relay()
+    if slot is not None:
+        relay_outbox.delay(slot)
 
 
 # --- Coalescing relay tasks ----------------------------------------------------------------------
 #
 # One relay task per commit made the worker spend most of its time starting relays that found
-# nothing left to do (the first of them had already delivered the others' events). Instead a
-# commit sets a "relay requested" marker and enqueues a relay only if the marker was not set;
-# the relay clears the marker *before* it looks for due events. So an event committed before the
-# clear is seen by that relay's query, and one committed after it sets the marker again and
-# enqueues the next relay: no event waits for the sweep. A marker older than
-# OUTBOX_RELAY_COALESCE_SECONDS (its task was lost) no longer holds enqueuing back.
+# nothing left to do; and a relay that cleared its marker as it started let every commit during
+# its drain enqueue another, so under steady load every worker process ended up relaying and
+# webhook deliveries waited behind them. Instead there are OUTBOX_RELAY_CONCURRENCY slots, each
+# with a "relay requested" marker. A commit sets the first marker not set and enqueues a relay
+# for that slot, or enqueues nothing when all are set; a relay keeps its slot's marker while it
+# runs (refreshed after each batch). When it finds nothing more it clears the marker, then looks
+# once more: an event committed before the clear may have found every marker set and enqueued
+# nothing, so the relay takes its marker back and delivers it; one committed after the clear
+# enqueued a relay of its own. No event waits for the sweep, and no more relays are queued or
+# running than there are slots. A marker older than OUTBOX_RELAY_COALESCE_SECONDS (its task was
+# lost, its relay died) no longer holds enqueuing back.
 #
 # The marker must be seen by every process that publishes or relays: a Redis key when Redis is
 # configured, a file beside the embedded broker's queue otherwise (that broker is one machine's).
@@ -135,10 +144,19 @@ RELAY_REQUESTED_KEY = "outbox:relay-requested"
 RELAY_REQUESTED_FILE = ".relay-requested"
 
 
-def _relay_marker_file() -> Path | None:
+def relay_slots() -> int:
+    """How many relays may be queued or running at once (OUTBOX_RELAY_CONCURRENCY)."""
+    return max(int(settings.OUTBOX_RELAY_CONCURRENCY), 1)
+
+
+def _marker_key(slot: int) -> str:
+    return f"{RELAY_REQUESTED_KEY}:{slot}"
+
+
+def _relay_marker_file(slot: int) -> Path | None:
     if settings.REDIS_URL or settings.CELERY_BROKER_URL:
         return None
-    return Path(settings.CELERY_EMBEDDED_BROKER_DIR) / RELAY_REQUESTED_FILE
+    return Path(settings.CELERY_EMBEDDED_BROKER_DIR) / f"{RELAY_REQUESTED_FILE}-{slot}"
 
 
 def _coalescing() -> bool:
@@ -169,30 +187,55 @@ def _mark_file(path: Path, window: float) -> bool:
     return True
 
 
-def request_relay() -> bool:
-    """Mark that a relay is wanted; True when the caller must enqueue one (no relay was
-    waiting). When the marker cannot be read or written, True: a task too many is harmless."""
-    if not _coalescing():
-        return True
+def _mark(slot: int) -> bool:
+    """Set this slot's marker; True when it was not set (or had gone stale)."""
     window = float(settings.OUTBOX_RELAY_COALESCE_SECONDS)
+    path = _relay_marker_file(slot)
+    if path is None:
+        return bool(cache.add(_marker_key(slot), 1, timeout=window))
+    return _mark_file(path, window)
+
+
+def request_relay() -> int | None:
+    """Mark that a relay is wanted. Returns the slot of the relay the caller must enqueue, or
+    None when every slot's relay is already queued or running (and will see the caller's
+    event). When the markers cannot be read or written, slot 0: a task too many is harmless."""
+    if not _coalescing():
+        return 0
     try:
-        path = _relay_marker_file()
-        if path is None:
-            return bool(cache.add(RELAY_REQUESTED_KEY, 1, timeout=window))
-        return _mark_file(path, window)
+        for slot in range(relay_slots()):
+            if _mark(slot):
+                return slot
     except Exception:  # Redis down, disk full: fall back to one task per commit
         logger.warning("outbox relay marker unavailable; enqueuing a relay", exc_info=True)
-        return True
+        return 0
+    return None
 
 
-def relay_request_clear() -> None:
-    """A relay starts: from now on a commit must enqueue the next one. Call before draining."""
+def relay_request_refresh(slot: int) -> None:
+    """A running relay still holds its slot: commits need not enqueue another relay."""
+    if not _coalescing():
+        return
+    window = float(settings.OUTBOX_RELAY_COALESCE_SECONDS)
+    try:
+        path = _relay_marker_file(slot)
+        if path is None:
+            cache.set(_marker_key(slot), 1, timeout=window)
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.touch()
+    except Exception:  # then a commit may enqueue a relay too many: harmless
+        logger.warning("outbox relay marker not refreshed", exc_info=True)
+
+
+def relay_request_clear(slot: int) -> None:
+    """The relay found nothing more: from now on a commit must enqueue the next one."""
     if not _coalescing():
         return
     try:
-        path = _relay_marker_file()
+        path = _relay_marker_file(slot)
         if path is None:
-            cache.delete(RELAY_REQUESTED_KEY)
+            cache.delete(_marker_key(slot))
         else:
             path.unlink(missing_ok=True)
     except Exception:  # the marker then expires on its own (OUTBOX_RELAY_COALESCE_SECONDS)
@@ -291,24 +334,34 @@ def _commit_without_waiting_for_disk() -> None:
     whole (its receipts, its handlers' writes and its "delivered" mark together), and those
     events are then pending again and delivered again: at least once still holds. Any later
     durable commit makes every earlier asynchronous one durable too (the WAL is one sequence)."""
-    if connection.vendor == "postgresql" and not settings.OUTBOX_RELAY_SYNCHRONOUS_COMMIT:
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL synchronous_commit TO OFF")
+    if not settings.OUTBOX_RELAY_SYNCHRONOUS_COMMIT:
+        commit_without_waiting_for_disk()
 
 
-def relay_pending(*, batch_size: int = 50, max_batches: int = 1000) -> int:
-    """Deliver due events until none are left. Safe to run in several processes at once.
+def relay_pending(
+    *,
+    batch_size: int = 50,
+    max_batches: int = 1000,
+    after_batch: Callable[[], None] | None = None,
+    deadline: float | None = None,
+    newest_first: bool = False,
+) -> int:
+    """Deliver due events until none are left (or `deadline`, a `time.monotonic()` value, has
+        passed). Safe to run in several processes at once; one that takes each batch `newest_first`
+    (each aggregate's oldest due event still comes first) seldom reaches for the same events as one
+    that does not.
 
-    Each event is delivered in a transaction of its own, so the row locks its handlers take
-    (stock, orders, refunds) are held for one event, never for a batch of unrelated ones —
-    batches made two relays (or a relay and a checkout) lock rows in opposite orders."""
+        Each event is delivered in a transaction of its own, so the row locks its handlers take
+        (stock, orders, refunds) are held for one event, never for a batch of unrelated ones —
+        batches made two relays (or a relay and a checkout) lock rows in opposite orders."""
     delivered = 0
     # Only when each delivery is a transaction of its own: inside a caller's transaction the
     # setting would last until (and weaken) the caller's commit.
     asynchronous_commit = not connection.in_atomic_block
     for _ in range(max_batches):
         claimed_any = False
-        for event_id in _due_ids(batch_size):
+        due = _due_ids(batch_size)
+        for event_id in reversed(due) if newest_first else due:
             with transaction.atomic():
                 if asynchronous_commit:
                     _commit_without_waiting_for_disk()
@@ -317,9 +370,42 @@ def relay_pending(*, batch_size: int = 50, max_batches: int = 1000) -> int:
                     continue
                 claimed_any = True
                 delivered += int(_deliver(row))
-        if not claimed_any:
+        if not claimed_any or (deadline is not None and time.monotonic() >= deadline):
             break
+        if after_batch is not None:
+            after_batch()
     return delivered
+
+
+def relay_while_requested(
+    *, slot: int, enqueue_relay: Callable[[int], None], slice_seconds: float
+) -> int:
+    """The relay task's body: drain while holding its slot's "relay requested" marker, then
+    release it without losing an event committed meanwhile (see Coalescing relay tasks above).
+    After `slice_seconds` of steady load it hands its slot over to a fresh task
+    (`enqueue_relay`), so that no relay runs into the task's time limit."""
+    if not _coalescing():
+        return relay_pending()
+    slot = min(max(slot, 0), relay_slots() - 1)
+    delivered = 0
+    deadline = time.monotonic() + slice_seconds
+    while True:
+        delivered += relay_pending(
+            after_batch=lambda: relay_request_refresh(slot),
+            deadline=deadline,
+            newest_first=slot % 2 == 1,
+        )
+        relay_request_clear(slot)
+        try:
+            retaken = bool(_due_ids(1)) and _mark(slot)
+        except Exception:  # the marker store failed: this relay's events wait for the sweep
+            logger.warning("outbox relay marker unavailable", exc_info=True)
+            return delivered
+        if not retaken:
+            return delivered  # nothing left, or a commit since the clear enqueued a relay
+        if time.monotonic() >= deadline:
+            enqueue_relay(slot)  # the marker is ours again: it now stands for that task
+            return delivered
 
 
 def pending_count() -> int:

@@ -8,15 +8,29 @@ from celery import shared_task
 from django.conf import settings
 
 from circlemart.core import clock
-from circlemart.core.events import relay_pending, relay_request_clear
+from circlemart.core.events import relay_while_requested, request_relay
 from circlemart.core.models import IdempotencyRecord
 
 
 @shared_task(name="core.relay_outbox", ignore_result=True, soft_time_limit=120, time_limit=150)
-def relay_outbox() -> int:
-    # Before draining: a commit from now on enqueues the next relay (core.events coalescing).
-    relay_request_clear()
-    return relay_pending()
+def relay_outbox(slot: int = 0) -> int:
+    # At most OUTBOX_RELAY_CONCURRENCY relays drain the outbox at once, each holding a slot
+    # (core.events coalescing); each hands over to a fresh task well before the time limit.
+    return relay_while_requested(
+        slot=slot,
+        enqueue_relay=relay_outbox.delay,
+        slice_seconds=settings.OUTBOX_RELAY_SLICE_SECONDS,
+    )
+
+
+@shared_task(name="core.sweep_outbox", ignore_result=True, soft_time_limit=120, time_limit=150)
+def sweep_outbox() -> int:
+    """Celery beat's safety net (an event whose relay task was lost, a handler's retry come
+    due): relays only when no relay is queued or running, which would deliver them anyway."""
+    slot = request_relay()
+    if slot is None:
+        return 0
+    return relay_outbox(slot)
 
 
 @shared_task(name="core.purge_idempotency_records", ignore_result=True)
