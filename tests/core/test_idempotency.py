@@ -499,3 +499,26 @@ def test_a_streamed_multipart_body_is_fingerprinted_from_its_fields_and_files():
 
     assert first == same
     assert len({first, other_file, other_field}) == 3
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_claim_and_the_stored_answer_commit_without_waiting_for_the_disk(client_en):
+    """Two of a keyed write's three commits no longer wait for a WAL flush; the view's own
+    commit still does (and flushes the claim with it)."""
+    statements: list[str] = []
+
+    def remember(execute, sql, params, many, context):
+        statements.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(remember):
+        response = post(client_en)
+    assert response.status_code < 300
+    marks = [n for n, sql in enumerate(statements) if "synchronous_commit" in sql]
+    assert [statements[n + 1].split()[:3] for n in marks] == [
+        ["INSERT", "INTO", '"core_idempotencyrecord"'],
+        ["UPDATE", '"core_idempotencyrecord"', "SET"],
+    ]
+    assert post(client_en).content == response.content  # replayed from the stored answer
+    assert len(hiker_groups()) == 1

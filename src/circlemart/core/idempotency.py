@@ -39,13 +39,14 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse, RawPostDataException
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from circlemart.core import clock
 from circlemart.core.models import IdempotencyRecord
+from circlemart.core.transactions import atomic_without_waiting_for_disk
 
 logger = logging.getLogger(__name__)
 
@@ -162,7 +163,7 @@ def claim(request: HttpRequest) -> HttpResponse | None:
     fingerprint = request_fingerprint(request)
     while True:
         try:
-            with transaction.atomic():
+            with atomic_without_waiting_for_disk():  # see _record
                 pending.record = IdempotencyRecord.objects.create(
                     scope=scope,
                     key=pending.key,
@@ -238,12 +239,17 @@ def _record(pending: _Pending, record: IdempotencyRecord, response: HttpResponse
     if response.status_code >= 500 or response.status_code in NOT_REPLAYED or response.streaming:
         _drop(pending, record)
         return response
-    IdempotencyRecord.objects.filter(pk=record.pk).update(
-        state=IdempotencyRecord.State.COMPLETED,
-        response_status=response.status_code,
-        response_body=response.content,
-        response_content_type=response.get("Content-Type", ""),
-    )
+    # The claim and the stored answer commit without waiting for the disk. A database crash can
+    # lose them only as a crash of this process could: a claim whose view wrote nothing durable
+    # (the view's own commit flushes the claim with it), or an answer whose claim is then taken
+    # over as abandoned, as after a process that died before storing it.
+    with atomic_without_waiting_for_disk():
+        IdempotencyRecord.objects.filter(pk=record.pk).update(
+            state=IdempotencyRecord.State.COMPLETED,
+            response_status=response.status_code,
+            response_body=response.content,
+            response_content_type=response.get("Content-Type", ""),
+        )
     return response
 
 
