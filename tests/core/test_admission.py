@@ -79,6 +79,34 @@ def test_health_checks_are_exempt():
     assert not policy.is_exempt("/api/v1/me")
 
 
+@pytest.mark.parametrize(
+    ("head", "priority"),
+    [
+        (b"POST /payments/webhooks/test-gateway/ HTTP/1.1\r\nHost: shop\r\n", True),
+        (b"POST /payments/webhooks/test-gateway/?retry=2 HTTP/1.1\r\n", True),
+        (b"POST /payments/webhooks/test-gat", True),  # the line so far already matches
+        (b"GET /healthz HTTP/1.1\r\n", True),
+        (b"POST /payments/web", False),  # cut short of the prefix: the queue, like any other
+        (b"POST /api/v1/orders HTTP/1.1\r\n", False),
+        (b"GET /?next=/payments/webhooks/ HTTP/1.1\r\n", False),  # the path, not the query
+        (b"POST /x/payments/webhooks/ HTTP/1.1\r\n", False),
+        (b"\x16\x03\x01\x02\x00", False),  # a TLS hello
+        (b"", False),
+    ],
+)
+def test_the_priority_lane_is_chosen_by_the_request_lines_path(head, priority):
+    policy = AdmissionPolicy(priority_paths=("/healthz", "/payments/webhooks/"))
+    assert policy.is_priority(head) is priority
+
+
+def test_no_priority_lane_without_paths_or_threads():
+    head = b"POST /payments/webhooks/test-gateway/ HTTP/1.1\r\n"
+    assert not AdmissionPolicy().is_priority(head)
+    assert not AdmissionPolicy(
+        priority_paths=("/payments/webhooks/",), priority_threads=0
+    ).is_priority(head)
+
+
 def test_the_policy_comes_from_the_settings(settings):
     settings.ADMISSION_CONTROL = True
     settings.ADMISSION_MAX_QUEUE = 7
@@ -86,12 +114,16 @@ def test_the_policy_comes_from_the_settings(settings):
     settings.ADMISSION_QUEUE_WAIT_MS = 80
     settings.ADMISSION_RETRY_AFTER_SECONDS = 3
     settings.ADMISSION_EXEMPT_PATHS = ["/healthz", "/readyz"]
+    settings.ADMISSION_PRIORITY_PATHS = ["/payments/webhooks/"]
+    settings.ADMISSION_PRIORITY_THREADS = 3
     assert AdmissionPolicy.from_settings() == AdmissionPolicy(
         max_waiting=7,
         deadline=0.25,
         queue_wait=0.08,
         retry_after=3,
         exempt_paths=frozenset({"/healthz", "/readyz"}),
+        priority_paths=("/payments/webhooks/",),
+        priority_threads=3,
     )
     settings.ADMISSION_MAX_QUEUE = 0
     settings.ADMISSION_DEADLINE_MS = 0
@@ -283,6 +315,25 @@ class Pool:
         return futures.Future()
 
 
+class PeekableSocket:
+    """Stands in for a client socket: what its request's first bytes are (None: not arrived)."""
+
+    def __init__(self, head: bytes | None) -> None:
+        self.head = head
+
+    def recv(self, size: int, flags: int = 0) -> bytes:
+        assert flags & socket.MSG_PEEK  # the worker only looks
+        if self.head is None:
+            raise BlockingIOError
+        return self.head[:size]
+
+
+def _conn(name: str = "c", head: bytes | None = b"GET / HTTP/1.1\r\n\r\n") -> SimpleNamespace:
+    return SimpleNamespace(
+        name=name, initialized=False, data_ready=False, sock=PeekableSocket(head)
+    )
+
+
 def _worker(policy: AdmissionPolicy | None) -> AdmissionThreadWorker:
     """A worker without gunicorn's process machinery: just its queue and its decisions."""
     worker = AdmissionThreadWorker.__new__(AdmissionThreadWorker)
@@ -293,13 +344,15 @@ def _worker(policy: AdmissionPolicy | None) -> AdmissionThreadWorker:
     worker._queued_at = collections.deque()
     worker.tpool = Pool()
     worker.shed_pool = Pool()
+    worker.priority_pool = Pool() if policy is not None and policy.priority_paths else None
+    worker.priority_waiting = 0
     worker.method_queue = SimpleNamespace(defer=lambda *args: None)
     return worker
 
 
 def test_the_worker_queues_up_to_the_bound_then_hands_arrivals_to_the_shedding_thread():
     worker = _worker(AdmissionPolicy(max_waiting=2, deadline=1.0))
-    connections = [SimpleNamespace(name=f"c{n}", initialized=False) for n in range(4)]
+    connections = [_conn(f"c{n}") for n in range(4)]
     for conn in connections:
         worker.enqueue_req(conn)
     assert [conn.name for _fn, conn in worker.tpool.submitted] == ["c0", "c1"]
@@ -314,7 +367,7 @@ def test_the_worker_queues_up_to_the_bound_then_hands_arrivals_to_the_shedding_t
     worker.handle_admitted(connections[0])
     assert worker.waiting == 1
     assert seen == [None]
-    worker.enqueue_req(SimpleNamespace(name="c4", initialized=False))
+    worker.enqueue_req(_conn("c4"))
     assert [conn.name for _fn, conn in worker.tpool.submitted][-1] == "c4"
     assert gunicorn_worker._verdict.reason is None  # cleared after the request
 
@@ -325,42 +378,42 @@ def test_the_worker_expects_the_wait_from_its_recent_service_times():
     assert worker.expected_wait() is None
     # Requests of 2 ms on 4 threads: forty waiting start within 20 ms, so all are queued.
     for _ in range(3):
-        conn = SimpleNamespace(initialized=False)
+        conn = _conn()
         worker.enqueue_req(conn)
         worker.observe_service(0.002)
         worker.handle_admitted(conn)
     for n in range(40):
-        worker.enqueue_req(SimpleNamespace(name=f"cheap{n}", initialized=False))
+        worker.enqueue_req(_conn(f"cheap{n}"))
     assert worker.shed_pool.submitted == []
     assert worker.expected_wait() == pytest.approx(40 * worker.service_time / 4)
     # Requests of 100 ms: past the count, the expected wait is over half a second: shed.
     for _ in range(60):
         worker.observe_service(0.1)
-    worker.enqueue_req(SimpleNamespace(name="slow", initialized=False))
+    worker.enqueue_req(_conn("slow"))
     assert [conn.name for _fn, conn in worker.shed_pool.submitted] == ["slow"]
 
 
 def test_a_queue_that_does_not_move_is_expected_to_wait_as_long_as_its_oldest_request():
     worker = _worker(AdmissionPolicy(max_waiting=2, deadline=0, queue_wait=0.5))
     worker.observe_service(0.001)  # quick so far; now every thread is held by a slow request
-    stuck = [SimpleNamespace(name=f"stuck{n}", initialized=False) for n in range(2)]
+    stuck = [_conn(f"stuck{n}") for n in range(2)]
     for conn in stuck:
         worker.enqueue_req(conn)
     worker._queued_at[0] -= 2.0  # the oldest has waited two seconds
     assert worker.expected_wait() == pytest.approx(2.0, abs=0.1)
-    worker.enqueue_req(SimpleNamespace(name="next", initialized=False))
+    worker.enqueue_req(_conn("next"))
     assert [conn.name for _fn, conn in worker.shed_pool.submitted] == ["next"]
 
 
 def test_only_requests_that_ran_count_towards_the_service_time():
     worker = _worker(AdmissionPolicy(max_waiting=2, deadline=0.2))
     worker.handle = lambda conn: None
-    shed = SimpleNamespace(initialized=False)
+    shed = _conn()
     worker.enqueue_req(shed)
     shed.circlemart_queued_at -= 0.5  # past the deadline: answered 503 without running
     worker.handle_admitted(shed)
     assert worker.service_time is None
-    served = SimpleNamespace(initialized=False)
+    served = _conn()
     worker.enqueue_req(served)
     worker.handle_admitted(served)
     assert worker.service_time is not None
@@ -369,7 +422,7 @@ def test_only_requests_that_ran_count_towards_the_service_time():
 
 def test_a_thread_that_takes_a_request_past_the_deadline_sheds_it():
     worker = _worker(AdmissionPolicy(max_waiting=0, deadline=0.2))
-    conn = SimpleNamespace(initialized=False)
+    conn = _conn()
     worker.enqueue_req(conn)
     conn.circlemart_queued_at -= 0.5  # it has waited half a second
     seen: list[tuple[Any, float]] = []
@@ -404,6 +457,61 @@ def test_a_kept_alive_connection_the_client_closed_takes_no_place_in_the_queue()
     assert asking_side.recv(3) == b"GET"  # only peeked: the request is still there
     for end in (closed_server_side, asking_side, client):
         end.close()
+
+
+WEBHOOK = b"POST /payments/webhooks/test-gateway/ HTTP/1.1\r\nHost: shop\r\n"
+
+
+def test_priority_requests_skip_a_full_queue_on_threads_of_their_own():
+    worker = _worker(AdmissionPolicy(max_waiting=2, priority_paths=("/payments/webhooks/",)))
+    for n in range(3):
+        worker.enqueue_req(_conn(f"buyer{n}"))
+    assert worker.waiting == 2
+    assert [conn.name for _fn, conn in worker.shed_pool.submitted] == ["buyer2"]
+
+    worker.enqueue_req(_conn("webhook", WEBHOOK))
+    assert [(fn.__name__, conn.name) for fn, conn in worker.priority_pool.submitted] == [
+        ("handle_priority", "webhook")
+    ]
+    assert worker.waiting == 2  # it took no place in the queue
+    assert worker.priority_waiting == 1
+
+    seen: list[Any] = []
+    worker.handle = lambda conn: seen.append(gunicorn_worker._verdict.reason)
+    worker.handle_priority(worker.priority_pool.submitted[0][1])
+    assert seen == [None]  # served, never shed for the queue's sake
+    assert worker.priority_waiting == 0
+
+
+def test_a_flooded_priority_lane_sheds_too():
+    worker = _worker(AdmissionPolicy(max_waiting=2, priority_paths=("/payments/webhooks/",)))
+    for n in range(3):
+        worker.enqueue_req(_conn(f"webhook{n}", WEBHOOK))
+    assert [conn.name for _fn, conn in worker.priority_pool.submitted] == ["webhook0", "webhook1"]
+    assert [conn.name for _fn, conn in worker.shed_pool.submitted] == ["webhook2"]
+
+
+def test_a_new_connection_without_a_request_waits_in_the_poller_not_in_a_thread():
+    worker = _worker(AdmissionPolicy(max_waiting=2, priority_paths=("/payments/webhooks/",)))
+    worker.cfg.keepalive = 2
+    worker.pending_conns = []
+    registered: list[tuple[Any, Any]] = []
+    worker.poller = SimpleNamespace(
+        register=lambda sock, events, callback: registered.append((sock, callback)),
+        unregister=lambda sock: None,
+    )
+    early = _conn("early", head=None)  # connected; its request has not arrived yet
+    worker.enqueue_req(early)
+    assert worker.pending_conns == [early]
+    assert [sock for sock, _callback in registered] == [early.sock]
+    assert worker.tpool.submitted == worker.priority_pool.submitted == []
+    assert worker.waiting == 0
+
+    early.sock.head = WEBHOOK  # it arrives: the poller calls back, the line picks the lane
+    registered[0][1](early.sock)
+    assert early.data_ready
+    assert worker.pending_conns == []
+    assert [conn.name for _fn, conn in worker.priority_pool.submitted] == ["early"]
 
 
 def test_the_shedding_thread_hands_a_connection_without_a_request_back_to_the_poller():

@@ -5,12 +5,14 @@ gone. `AdmissionThreadWorker` for --server wsgi, `AdmissionUvicornWorker` for --
 from __future__ import annotations
 
 import collections
+import selectors
 import socket
 import ssl
 import threading
 import time
 from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from concurrent import futures
+from functools import partial
 from typing import Any
 
 from gunicorn.workers.gthread import _DEFER, ThreadWorker  # type: ignore[import-untyped]
@@ -30,6 +32,8 @@ from circlemart.core.admission import (
 SHED_DATA_WAIT_SECONDS = 0.05
 # Weight of the newest request in the worker's moving average of service time.
 SERVICE_WEIGHT = 0.1
+# Enough of a request line to see its path against the priority prefixes.
+PEEK_BYTES = 256
 # WSGI environ key: seconds the request waited for a thread of its worker.
 QUEUE_WAIT_KEY = "circlemart.queue_wait"
 
@@ -74,17 +78,18 @@ class AdmissionGate:
         return [b"" if environ.get("REQUEST_METHOD") == "HEAD" else answer.body]
 
 
-def _closed_by_peer(sock: Any) -> bool:
-    """Whether a readable kept-alive socket only says the client has closed it (end of file,
-    or reset), without reading what a request would need. TLS sockets cannot peek: no."""
+def _peek(sock: Any) -> bytes | None:
+    """The first bytes waiting on a socket, left there for the parser: b"" when the client has
+    closed it (end of file, or reset), None when nothing has arrived yet. TLS sockets cannot
+    peek: None."""
     if isinstance(sock, ssl.SSLSocket):
-        return False
+        return None
     try:
-        return bool(sock.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) == b"")
+        return bytes(sock.recv(PEEK_BYTES, socket.MSG_PEEK | socket.MSG_DONTWAIT))
     except (BlockingIOError, InterruptedError):
-        return False
+        return None
     except OSError:
-        return True  # reset by the peer: gunicorn would close it too
+        return b""  # reset by the peer: gunicorn would close it too
 
 
 class AdmissionThreadWorker(ThreadWorker):
@@ -94,12 +99,18 @@ class AdmissionThreadWorker(ThreadWorker):
     it first counts the requests already waiting for a thread: at the bound, the connection
     goes to a one-thread shedding pool instead, which reads the request and answers 503 at
     once (a few hundred microseconds, not a view). A pool thread that takes a request which
-    waited past the deadline answers 503 the same way. Health checks are always served."""
+    waited past the deadline answers 503 the same way. Health checks are always served.
+
+    Requests for the policy's priority paths (payment webhooks, health checks), seen by
+    peeking at the request line, skip the queue: a small pool of their own serves them. A new
+    connection whose request has not arrived yet waits in the poller, not in a thread."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.admission: AdmissionPolicy | None = None
         self.shed_pool: futures.ThreadPoolExecutor | None = None
+        self.priority_pool: futures.ThreadPoolExecutor | None = None
+        self.priority_waiting = 0
         self._waiting_lock = threading.Lock()
         # When each waiting request was queued, oldest first (the pool starts them in order).
         self._queued_at: collections.deque[float] = collections.deque()
@@ -115,6 +126,10 @@ class AdmissionThreadWorker(ThreadWorker):
         self.admission = AdmissionPolicy.from_settings()
         if self.admission is not None:
             warm_shed_answers(self.admission)
+            if self.admission.priority_threads and self.admission.priority_paths:
+                self.priority_pool = futures.ThreadPoolExecutor(
+                    max_workers=self.admission.priority_threads, thread_name_prefix="priority"
+                )
             self.wsgi = AdmissionGate(_loaded_application(self), self.admission)
 
     def enqueue_req(self, conn: Any) -> None:
@@ -122,13 +137,21 @@ class AdmissionThreadWorker(ThreadWorker):
         if policy is None or self.shed_pool is None:
             super().enqueue_req(conn)
             return
-        if conn.initialized and _closed_by_peer(conn.sock):
-            # A kept-alive connection the client closed: nothing to queue (it would hold a
-            # place in the queue until a thread found out, and shed a real request).
+        head = _peek(conn.sock)
+        if head == b"":
+            # The client closed the connection (a kept-alive one, usually): nothing to queue (it
+            # would hold a place in the queue until a thread found out, and shed a real request).
             self.nr_conns -= 1
             conn.close()
             return
-        if policy.on_arrival(waiting=self.waiting, expected_wait=self.expected_wait()) is not None:
+        if head is None and not conn.initialized and not conn.data_ready:
+            self.wait_in_poller(conn)  # its request line decides its lane when it comes
+            return
+        if head is not None and self.priority_pool is not None and policy.is_priority(head):
+            future = self.submit_priority(conn)
+        elif (
+            policy.on_arrival(waiting=self.waiting, expected_wait=self.expected_wait()) is not None
+        ):
             future = self.shed_pool.submit(self.handle_shed, conn)
         else:
             conn.circlemart_queued_at = time.monotonic()
@@ -138,6 +161,36 @@ class AdmissionThreadWorker(ThreadWorker):
         future.add_done_callback(
             lambda done: self.method_queue.defer(self.finish_request, conn, done)
         )
+
+    def wait_in_poller(self, conn: Any) -> None:
+        """A new connection with no request yet: the poller hands it back when one arrives
+        (as gunicorn does with a connection a thread gave up waiting for)."""
+        conn.timeout = time.monotonic() + self.cfg.keepalive
+        self.pending_conns.append(conn)
+        self.poller.register(
+            conn.sock, selectors.EVENT_READ, partial(self.on_pending_socket_readable, conn)
+        )
+
+    def submit_priority(self, conn: Any) -> futures.Future[Any]:
+        """The priority lane: its own threads, no deadline; bounded like the queue, past
+        which a priority request is shed too (nobody may use the lane to flood the worker)."""
+        assert self.priority_pool is not None
+        assert self.admission is not None
+        with self._waiting_lock:
+            full = bool(self.admission.max_waiting) and (
+                self.priority_waiting >= self.admission.max_waiting
+            )
+            if not full:
+                self.priority_waiting += 1
+        if full:
+            assert self.shed_pool is not None
+            return self.shed_pool.submit(self.handle_shed, conn)
+        return self.priority_pool.submit(self.handle_priority, conn)
+
+    def handle_priority(self, conn: Any) -> Any:
+        with self._waiting_lock:
+            self.priority_waiting -= 1
+        return self._handle_as(conn, reason=None, waited=0.0)
 
     def handle_admitted(self, conn: Any) -> Any:
         """A pool thread takes a request from the queue: refused if it waited too long."""

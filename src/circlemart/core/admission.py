@@ -46,6 +46,9 @@ class AdmissionPolicy:
     queue_wait: float = 0.5
     retry_after: int = 1
     exempt_paths: frozenset[str] = field(default_factory=lambda: frozenset({"/healthz"}))
+    # Requests whose path starts with one of these skip the queue (threads of their own).
+    priority_paths: tuple[str, ...] = ()
+    priority_threads: int = 2
 
     @classmethod
     def from_settings(cls) -> AdmissionPolicy | None:
@@ -58,6 +61,8 @@ class AdmissionPolicy:
             queue_wait=max(settings.ADMISSION_QUEUE_WAIT_MS, 0) / 1000,
             retry_after=max(settings.ADMISSION_RETRY_AFTER_SECONDS, 0),
             exempt_paths=frozenset(settings.ADMISSION_EXEMPT_PATHS),
+            priority_paths=tuple(settings.ADMISSION_PRIORITY_PATHS),
+            priority_threads=max(settings.ADMISSION_PRIORITY_THREADS, 0),
         )
         return policy if policy.max_waiting or policy.deadline else None
 
@@ -78,6 +83,15 @@ class AdmissionPolicy:
 
     def is_exempt(self, path: str) -> bool:
         return path in self.exempt_paths
+
+    def is_priority(self, head: bytes) -> bool:
+        """Whether the request whose first bytes are `head` ("POST /path HTTP/1.1…", as far as
+        they have arrived) goes to the priority lane. A path cut shorter than the prefix does
+        not match (it then waits in the queue like any other request)."""
+        if not self.priority_paths or not self.priority_threads:
+            return False
+        target = head.partition(b" ")[2].partition(b" ")[0].partition(b"?")[0]
+        return target.decode("latin-1").startswith(self.priority_paths)
 
 
 class ShedLog:
