@@ -228,3 +228,23 @@ def test_a_request_that_waited_past_the_deadline_is_answered_without_running_its
         assert site.started() == {"1"}  # its view never ran
         fresh = site.get("/api/v1/slow?n=3")
         assert (fresh.status, json.loads(fresh.body)) == (200, {"served": "3"})
+
+
+@pytest.mark.slow
+def test_a_priority_path_runs_on_its_own_thread_while_the_only_thread_is_held(tmp_path):
+    """The priority lane (payment webhooks, health checks): the request line, peeked on a
+    real socket, sends the request past the held thread's queue to a thread of its own."""
+    with serving(tmp_path, ADMISSION_PRIORITY_PATHS="/healthz,/api/v1/slow") as site:
+        with futures.ThreadPoolExecutor(max_workers=2) as pool:
+            holder = _hold_the_only_thread(site, pool)
+            priority = pool.submit(site.get, "/api/v1/slow?n=2", **{"Accept-Language": "en"})
+            deadline = time.monotonic() + ANSWER_WITHIN_SECONDS
+            while not (site.signals / "started-2").exists():
+                assert not priority.done(), priority.result()
+                assert time.monotonic() < deadline, f"no started-2:\n{log_tail(site.log)}"
+                time.sleep(0.02)
+            assert not holder.done()  # the view ran while the only queue thread was held
+            site.release()
+            assert holder.result(timeout=ANSWER_WITHIN_SECONDS).status == 200
+            answer = priority.result(timeout=ANSWER_WITHIN_SECONDS)
+        assert (answer.status, json.loads(answer.body)) == (200, {"served": "2"})
