@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from django.contrib import admin
 from django.core.cache import cache
+from django.db import connection
 from django.test import Client, RequestFactory
 from redis.exceptions import ConnectionError as RedisConnectionError
 
@@ -132,10 +133,31 @@ def test_deactivating_a_user_in_the_back_office_stops_their_tokens_at_once() -> 
     assert User.objects.get(pk=user.pk).is_active is False
 
 
-def test_a_deactivation_behind_the_services_back_ends_the_request_that_reads_the_user() -> None:
+def test_a_deactivation_by_a_queryset_update_stops_the_token_at_once() -> None:
     user, pair = signed_in()
     assert get(WHOAMI, pair.access_token)[0] == 200
-    User.objects.filter(pk=user.pk).update(is_active=False)  # no service, no tombstone
+    User.objects.filter(pk=user.pk).update(is_active=False)  # no service: the queryset forgets
+
+    assert get(WHOAMI, pair.access_token)[0] == 401
+    status, body = get(ME, pair.access_token)
+    assert status == 401
+    assert body["error"]["code"] == "invalid_token"
+
+
+def test_an_entry_without_a_snapshot_reads_and_rechecks_the_user(
+    django_assert_num_queries: Any,
+) -> None:
+    # As remembered before snapshots: the first use of the user reads its row and re-checks it,
+    # so a change that left no tombstone still ends the request that looks at the user.
+    user, pair = signed_in()
+    digest = token_digest(pair.access_token)
+    row = ApiToken.objects.get(digest=digest)
+    old_shape = (user.pk, row.family.hex, token_cache.stamp_digest(row.security_stamp), 2e9)
+    cache.set(f"{token_cache.KEY_PREFIX}{digest}", old_shape, timeout=60)
+    with django_assert_num_queries(1):
+        assert get(ME, pair.access_token)[1]["id"] == user.pk
+    with connection.cursor() as cursor:  # behind the ORM: no tombstone
+        cursor.execute("UPDATE accounts_user SET is_active = %s WHERE id = %s", [False, user.pk])
 
     status, body = get(ME, pair.access_token)
 

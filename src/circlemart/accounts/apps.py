@@ -9,7 +9,9 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts")
 
     def ready(self) -> None:
-        from circlemart.accounts import handlers, roles  # noqa: F401  (registers handlers)
+        from circlemart.accounts import handlers, roles, token_cache  # noqa: F401  (registers handlers)
+
+        token_cache.connect_invalidation()
 
         # Role groups need the permission rows, which Django creates app by app after
         # migrations; syncing after every app's post_migrate catches apps listed after us.

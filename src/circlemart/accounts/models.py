@@ -26,8 +26,28 @@ def new_security_stamp() -> str:
     return secrets.token_hex(16)
 
 
+class UserQuerySet(models.QuerySet["User"]):
+    """Bulk writes to users tombstone their remembered bearer tokens first, as saves do
+    (accounts.token_cache): a cached snapshot of a user is never read after a change."""
+
+    def update(self, **kwargs: Any) -> int:
+        from circlemart.accounts import token_cache
+
+        token_cache.forget_users(self.values("pk"))
+        return super().update(**kwargs)
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        from circlemart.accounts import token_cache
+
+        token_cache.forget_users(self.values("pk"))
+        return super().delete()
+
+
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
+
+    def get_queryset(self) -> UserQuerySet:
+        return UserQuerySet(self.model, using=self._db)
 
     def create_user(
         self, email: str | None = None, password: str | None = None, **fields: Any

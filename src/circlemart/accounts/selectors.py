@@ -60,6 +60,7 @@ def request_user_by_access_token(token: str) -> User | None:
                 family=row.family.hex,
                 stamp_digest=token_cache.stamp_digest(row.security_stamp),
                 expires_at=row.expires_at.timestamp(),
+                user=user_rows.snapshot_of(row.user),
             ),
         )
     return row.user

@@ -8,10 +8,17 @@ itself would apply, then `Model.from_db`, so the instances are exactly those of 
 The user's groups come in the same query (a LEFT JOIN, one row per group) and are stored as
 `prefetch_related("groups")` would store them: `user.groups.all()` (roles) then needs no
 query, and changing the user's groups through the manager forgets them as usual.
+
+A token lookup also keeps the user's raw values (`UserSnapshot`) for the token cache, so a
+remembered token can rebuild its user without a query. The snapshot holds the columns as the
+database returned them, before the ORM's converters, less the password hash and the security
+stamp: encrypted columns stay encrypted in the cache, and those two are read from the database
+if anything asks for them (deferred, as with `.only()`).
 """
 
 from __future__ import annotations
 
+import hashlib
 import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -51,9 +58,17 @@ class _Columns:
         return self.model.from_db(db.alias, list(self.attnames), values)
 
 
-def _columns(model: type[Model], alias: str, db: BaseDatabaseWrapper) -> _Columns:
+def _columns(
+    model: type[Model],
+    alias: str,
+    db: BaseDatabaseWrapper,
+    *,
+    exclude: frozenset[str] = frozenset(),
+) -> _Columns:
     quote = db.ops.quote_name
-    fields: list[Field[Any, Any]] = list(model._meta.concrete_fields)
+    fields: list[Field[Any, Any]] = [
+        field for field in model._meta.concrete_fields if field.attname not in exclude
+    ]
     converters = []
     for position, field in enumerate(fields):
         column = field.get_col(alias)
@@ -68,6 +83,20 @@ def _columns(model: type[Model], alias: str, db: BaseDatabaseWrapper) -> _Column
     )
 
 
+# Never copied into a snapshot (the cache is not where a password hash or a stamp should live).
+_NOT_SNAPSHOT = frozenset({"password", "security_stamp"})
+
+
+@dataclass(frozen=True)
+class UserSnapshot:
+    """A user's raw row values and their groups' raw rows, as read with a token; `shape` names
+    the columns, so a snapshot taken before a schema change is never read after it."""
+
+    shape: str
+    user: tuple[Any, ...]
+    groups: tuple[tuple[Any, ...], ...]
+
+
 @dataclass(frozen=True)
 class _Statements:
     token: _Columns
@@ -75,6 +104,9 @@ class _Statements:
     group: _Columns
     user_by_id: str
     user_by_token: str
+    snapshot_positions: tuple[int, ...]  # of the user's columns kept in a snapshot
+    snapshot_user: _Columns
+    snapshot_shape: str
 
 
 def _statements_for(db: BaseDatabaseWrapper) -> _Statements:
@@ -108,7 +140,16 @@ def _statements_for(db: BaseDatabaseWrapper) -> _Statements:
         f"WHERE {t}.{quote('digest')} = %s AND {t}.{quote('kind')} = %s "
         f"AND {t}.{quote('revoked_at')} IS NULL AND {t}.{quote('expires_at')} > %s"
     )
-    return _Statements(token, user, group, user_by_id, user_by_token)
+    positions = tuple(
+        position for position, attname in enumerate(user.attnames) if attname not in _NOT_SNAPSHOT
+    )
+    snapshot_user = _columns(User, "u", db, exclude=_NOT_SNAPSHOT)
+    shape = hashlib.sha256(
+        repr((db.vendor, snapshot_user.attnames, group.attnames)).encode()
+    ).hexdigest()[:16]
+    return _Statements(
+        token, user, group, user_by_id, user_by_token, positions, snapshot_user, shape
+    )
 
 
 # Per connection object: the converters are bound to it (threads each have their own).
@@ -177,4 +218,37 @@ def live_access_token(digest: str, *, now: datetime) -> ApiToken | None:
     groups_start = user_start + len(statements.user)
     _groups_remembered(user, _groups_of(rows, groups_start, statements, db))
     token._state.fields_cache["user"] = user  # as select_related("user") leaves it
+    user._row_snapshot = UserSnapshot(  # type: ignore[attr-defined]
+        shape=statements.snapshot_shape,
+        user=tuple(
+            _plain(rows[0][user_start + position]) for position in statements.snapshot_positions
+        ),
+        groups=tuple(
+            tuple(_plain(value) for value in row[groups_start:])
+            for row in rows
+            if row[groups_start] is not None
+        ),
+    )
     return token
+
+
+def snapshot_of(user: User) -> UserSnapshot | None:
+    """The raw values a token lookup read this user from (live_access_token), if it did."""
+    return getattr(user, "_row_snapshot", None)
+
+
+def user_from_snapshot(snapshot: UserSnapshot) -> User | None:
+    """The user (with groups) as the snapshot's row gives it, without a query; None when the
+    snapshot was taken with other columns than this code reads."""
+    db = connections[DEFAULT_DB_ALIAS]
+    statements = _statements_of(db)
+    if snapshot.shape != statements.snapshot_shape:
+        return None
+    user: User = statements.snapshot_user.instance(snapshot.user, 0, db)
+    _groups_remembered(user, [statements.group.instance(row, 0, db) for row in snapshot.groups])
+    return user
+
+
+def _plain(value: Any) -> Any:
+    # psycopg returns bytea as memoryview, which cannot be pickled into the cache.
+    return bytes(value) if isinstance(value, memoryview) else value
