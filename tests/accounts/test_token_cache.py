@@ -39,6 +39,14 @@ def signed_in() -> tuple[User, services.TokenPair]:
     return user, services.token_pair_issue(user=user)
 
 
+def remembered_by_hand(user: User, pair: services.TokenPair, *, expires_at: float) -> None:
+    """An entry as remembered before snapshots (user id, family, stamp digest, expiry)."""
+    digest = token_digest(pair.access_token)
+    row = ApiToken.objects.get(digest=digest)
+    entry = (user.pk, row.family.hex, token_cache.stamp_digest(row.security_stamp), expires_at)
+    cache.set(f"{token_cache.KEY_PREFIX}{digest}", entry, timeout=60)
+
+
 def test_a_remembered_token_is_answered_without_a_query(django_assert_num_queries: Any) -> None:
     user, pair = signed_in()
     with django_assert_num_queries(1):  # the first lookup reads the token and its user
@@ -150,10 +158,7 @@ def test_an_entry_without_a_snapshot_reads_and_rechecks_the_user(
     # As remembered before snapshots: the first use of the user reads its row and re-checks it,
     # so a change that left no tombstone still ends the request that looks at the user.
     user, pair = signed_in()
-    digest = token_digest(pair.access_token)
-    row = ApiToken.objects.get(digest=digest)
-    old_shape = (user.pk, row.family.hex, token_cache.stamp_digest(row.security_stamp), 2e9)
-    cache.set(f"{token_cache.KEY_PREFIX}{digest}", old_shape, timeout=60)
+    remembered_by_hand(user, pair, expires_at=2e9)
     with django_assert_num_queries(1):
         assert get(ME, pair.access_token)[1]["id"] == user.pk
     with connection.cursor() as cursor:  # behind the ORM: no tombstone
@@ -207,10 +212,7 @@ def test_an_expired_remembered_token_is_asked_of_the_database(
     django_assert_num_queries: Any,
 ) -> None:
     user, pair = signed_in()
-    digest = token_digest(pair.access_token)
-    row = ApiToken.objects.get(digest=digest)
-    stale = (user.pk, row.family.hex, token_cache.stamp_digest(row.security_stamp), time.time())
-    cache.set(f"{token_cache.KEY_PREFIX}{digest}", stale, timeout=60)
+    remembered_by_hand(user, pair, expires_at=time.time())
 
     with django_assert_num_queries(1):
         assert get(WHOAMI, pair.access_token) == (200, {"user": user.pk})
