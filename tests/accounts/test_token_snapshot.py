@@ -78,7 +78,7 @@ def test_a_user_from_a_snapshot_reads_the_deferred_password_when_asked() -> None
     rebuilt = user_rows.user_from_snapshot(remembered_token.user)
 
     assert rebuilt is not None
-    assert rebuilt.get_deferred_fields() == {"password", "security_stamp"}
+    assert rebuilt.get_deferred_fields() == {"password", "security_stamp", "last_login"}
     assert rebuilt.check_password(PASSWORD)
     assert rebuilt.security_stamp == User.objects.get(pk=user.pk).security_stamp
 
@@ -182,3 +182,20 @@ def test_a_deleted_user_is_refused_at_once(how: str) -> None:
         User.objects.filter(pk=user.pk).delete()
 
     assert me(token)[0] == 401
+
+
+def test_signing_in_elsewhere_keeps_this_token_remembered(
+    django_assert_num_queries: Any,
+) -> None:
+    user, token = remembered()
+
+    Client(HTTP_ACCEPT_LANGUAGE="en").post(
+        "/api/v1/auth/login",
+        {"email": user.email, "password": PASSWORD},
+        content_type="application/json",
+    )
+    User.objects.get(pk=user.pk).save(update_fields=["last_login"])
+
+    assert User.objects.get(pk=user.pk).last_login is not None
+    with django_assert_num_queries(0):
+        assert me(token)[0] == 200

@@ -33,7 +33,7 @@ class UserQuerySet(models.QuerySet["User"]):
     def update(self, **kwargs: Any) -> int:
         from circlemart.accounts import token_cache
 
-        token_cache.forget_users(self.values("pk"))
+        token_cache.user_fields_changing(self.values("pk"), kwargs)
         return super().update(**kwargs)
 
     def delete(self) -> tuple[int, dict[str, int]]:

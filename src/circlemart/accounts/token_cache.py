@@ -150,9 +150,26 @@ def forget_users(user_ids: Iterable[int] | QuerySet[Any, Any]) -> None:
     )
 
 
-def _user_saved(sender: type[User], instance: User, created: bool, raw: bool, **_: Any) -> None:
+def user_fields_changing(
+    user_ids: Iterable[int] | QuerySet[Any, Any], fields: Iterable[str] | None
+) -> None:
+    """Before these users' fields change (None: any field): their snapshots are stale unless
+    only fields no snapshot holds change."""
+    if fields is not None and set(fields) <= user_rows.UNSNAPSHOTTED_FIELDS:
+        return
+    forget_users(user_ids)
+
+
+def _user_saved(
+    sender: type[User],
+    instance: User,
+    created: bool,
+    raw: bool,
+    update_fields: frozenset[str] | None = None,
+    **_: Any,
+) -> None:
     if not created and not raw:
-        forget_users([instance.pk])
+        user_fields_changing([instance.pk], update_fields)
 
 
 def _user_deleted(sender: type[User], instance: User, **_: Any) -> None:

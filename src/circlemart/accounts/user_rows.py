@@ -83,8 +83,11 @@ def _columns(
     )
 
 
+# Written on every sign-in and read by no request: left out of snapshots, so that signing in
+# on one device does not make the user's other devices' tokens forget theirs.
+UNSNAPSHOTTED_FIELDS = frozenset({"last_login"})
 # Never copied into a snapshot (the cache is not where a password hash or a stamp should live).
-_NOT_SNAPSHOT = frozenset({"password", "security_stamp"})
+_NOT_SNAPSHOT = frozenset({"password", "security_stamp"}) | UNSNAPSHOTTED_FIELDS
 
 
 @dataclass(frozen=True)
