@@ -93,7 +93,7 @@ def _user_by_token(token: str) -> Any:
     if user is None:
         return None
     try:
-        if not user.is_active:  # also reads a remembered token's row, re-checking it
+        if not user.is_active:  # builds a remembered token's user (snapshot or re-checked row)
             return None
     except DomainError:
         return None
