@@ -4,7 +4,7 @@ request need not read its token and user rows; revokes write tombstones over the
 Remembered under the token's digest: the user id, the login family, a digest of the user's
 security stamp, the token's expiry and a snapshot of the user's row and groups as the lookup
 read them (accounts.user_rows.UserSnapshot: raw values, encrypted columns still encrypted, no
-password hash, no security stamp). The rules that keep it safe:
+password hash, security stamp or last sign-in time). The rules that keep it safe:
 - only a successful database lookup is remembered, and only with `add` (never overwriting):
   a lookup that read a row just before its revoke cannot put a stale success back over the
   revoke's tombstone;
@@ -207,8 +207,9 @@ def connect_invalidation() -> None:
 
 
 class RememberedUser(_LazyUser):
-    """`request.user` for a remembered token: the id is known without a query; the row is
-    read on the first use of anything else and re-checked then."""
+    """`request.user` for a remembered token: the id is known without a query; the user is
+    built on the first use of anything else, from the entry's snapshot (or, for an entry
+    without one, from its row, read and re-checked then)."""
 
     is_authenticated = True
     is_anonymous = False

@@ -11,9 +11,9 @@ query, and changing the user's groups through the manager forgets them as usual.
 
 A token lookup also keeps the user's raw values (`UserSnapshot`) for the token cache, so a
 remembered token can rebuild its user without a query. The snapshot holds the columns as the
-database returned them, before the ORM's converters, less the password hash and the security
-stamp: encrypted columns stay encrypted in the cache, and those two are read from the database
-if anything asks for them (deferred, as with `.only()`).
+database returned them, before the ORM's converters, less the password hash, the security
+stamp and the last sign-in time: encrypted columns stay encrypted in the cache, and those three
+are read from the database if anything asks for them (deferred, as with `.only()`).
 """
 
 from __future__ import annotations
