@@ -189,12 +189,14 @@ def test_signing_in_elsewhere_keeps_this_token_remembered(
 ) -> None:
     user, token = remembered()
 
-    Client(HTTP_ACCEPT_LANGUAGE="en").post(
+    signed_in_elsewhere = Client(HTTP_ACCEPT_LANGUAGE="en").post(
         "/api/v1/auth/login",
         {"email": user.email, "password": PASSWORD},
         content_type="application/json",
-    )
-    User.objects.get(pk=user.pk).save(update_fields=["last_login"])
+    )  # writes last_login with a queryset update
+    User.objects.get(pk=user.pk).save(update_fields=["last_login"])  # as a session login does
+
+    assert signed_in_elsewhere.status_code == 200
 
     assert User.objects.get(pk=user.pk).last_login is not None
     with django_assert_num_queries(0):
